@@ -1,0 +1,131 @@
+//! Writing a prepared table as GeoParquet 1.1: WKB geometry in CRS84, a `bbox` covering struct
+//! declared in the `geo` metadata, rows already in Hilbert order, row groups sized so that their
+//! bbox statistics prune. Tables without geometry are written as plain Parquet.
+//!
+//! This module only prepares batches and metadata; the standard `parquet` writer does the I/O.
+
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, Float64Builder, RecordBatch, StructArray};
+use arrow::buffer::NullBuffer;
+use arrow::datatypes::{DataType, Field, Fields, Schema};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+
+/// Name of the geometry column in every stored dataset.
+pub const GEOMETRY_COLUMN: &str = "geometry";
+/// Name of the bbox covering column.
+pub const BBOX_COLUMN: &str = "bbox";
+
+/// Row groups hold about this many bytes of geometry, and between these bounds of rows.
+const TARGET_GROUP_BYTES: usize = 2 << 20;
+const MIN_GROUP_ROWS: usize = 64;
+const MAX_GROUP_ROWS: usize = 8192;
+
+/// The geometry part of a table to write.
+pub struct GeometryToWrite<'a> {
+    pub wkb: ArrayRef,
+    pub bbox: &'a [Option<[f64; 4]>],
+    pub types: &'a [String],
+    pub extent: Option<[f64; 4]>,
+}
+
+/// The bbox covering struct column.
+pub fn bbox_fields() -> Fields {
+    Fields::from(
+        ["xmin", "ymin", "xmax", "ymax"]
+            .map(|n| Field::new(n, DataType::Float64, false))
+            .to_vec(),
+    )
+}
+
+fn bbox_array(bbox: &[Option<[f64; 4]>]) -> ArrayRef {
+    let mut builders: [Float64Builder; 4] = std::array::from_fn(|_| Float64Builder::with_capacity(bbox.len()));
+    for b in bbox {
+        let v = b.unwrap_or([0.0; 4]);
+        for (builder, value) in builders.iter_mut().zip(v) {
+            builder.append_value(value);
+        }
+    }
+    let children: Vec<ArrayRef> = builders.into_iter().map(|mut b| Arc::new(b.finish()) as ArrayRef).collect();
+    let nulls = NullBuffer::from(bbox.iter().map(Option::is_some).collect::<Vec<bool>>());
+    Arc::new(StructArray::new(bbox_fields(), children, Some(nulls)))
+}
+
+fn geo_metadata(geometry: &GeometryToWrite) -> String {
+    let mut column = serde_json::json!({
+        "encoding": "WKB",
+        "geometry_types": geometry.types,
+        "covering": {
+            "bbox": {
+                "xmin": [BBOX_COLUMN, "xmin"],
+                "ymin": [BBOX_COLUMN, "ymin"],
+                "xmax": [BBOX_COLUMN, "xmax"],
+                "ymax": [BBOX_COLUMN, "ymax"],
+            }
+        }
+    });
+    // No `crs` member: GeoParquet defines its absence as OGC:CRS84, which is what we store.
+    if let Some(extent) = geometry.extent {
+        column["bbox"] = serde_json::json!(extent);
+    }
+    serde_json::json!({
+        "version": "1.1.0",
+        "primary_column": GEOMETRY_COLUMN,
+        "columns": { GEOMETRY_COLUMN: column },
+    })
+    .to_string()
+}
+
+fn rows_per_group(rows: usize, geometry: Option<&GeometryToWrite>) -> usize {
+    let geometry_bytes = geometry.map(|g| g.wkb.get_buffer_memory_size()).unwrap_or(0);
+    let avg_row = geometry_bytes / rows.max(1) + 128;
+    (TARGET_GROUP_BYTES / avg_row).clamp(MIN_GROUP_ROWS, MAX_GROUP_ROWS)
+}
+
+/// Writes `columns` (id first, then properties), plus geometry and bbox when given, to `path`.
+/// Returns the number of row groups written.
+pub fn write(
+    path: &Path,
+    columns: Vec<(Arc<Field>, ArrayRef)>,
+    geometry: Option<GeometryToWrite>,
+) -> Result<usize, parquet::errors::ParquetError> {
+    let rows = columns.first().map(|(_, a)| a.len()).unwrap_or(0);
+    let group_rows = rows_per_group(rows, geometry.as_ref());
+    let mut fields: Vec<Arc<Field>> = columns.iter().map(|(f, _)| f.clone()).collect();
+    let mut arrays: Vec<ArrayRef> = columns.into_iter().map(|(_, a)| a).collect();
+    let mut metadata = Vec::new();
+    if let Some(g) = &geometry {
+        fields.push(Arc::new(Field::new(GEOMETRY_COLUMN, DataType::Binary, true)));
+        arrays.push(g.wkb.clone());
+        fields.push(Arc::new(Field::new(BBOX_COLUMN, DataType::Struct(bbox_fields()), true)));
+        arrays.push(bbox_array(g.bbox));
+        metadata.push(KeyValue::new("geo".to_owned(), geo_metadata(g)));
+    }
+    let schema = Arc::new(Schema::new(fields));
+    let batch = RecordBatch::try_new(schema.clone(), arrays)?;
+
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_max_row_group_row_count(Some(group_rows))
+        .set_key_value_metadata(Some(metadata))
+        .set_created_by(format!("ontsluit {}", env!("CARGO_PKG_VERSION")))
+        .build();
+    let file = File::create(path)?;
+    let mut writer = ArrowWriter::try_new(file, schema, Some(props))?;
+    // Write group by group so every row group holds exactly `group_rows` rows (the last fewer).
+    let mut offset = 0;
+    while offset < rows {
+        let len = group_rows.min(rows - offset);
+        writer.write(&batch.slice(offset, len))?;
+        writer.flush()?;
+        offset += len;
+    }
+    let meta = writer.close()?;
+    Ok(meta.num_row_groups())
+}

@@ -1,0 +1,406 @@
+//! Reading a source with GDAL/OGR into Arrow arrays, reprojected to CRS84.
+//!
+//! Every vector format GDAL reads works here (GeoJSON, GeoPackage, Shapefile, CSV with coordinates
+//! or WKT, FlatGeobuf, …). Withheld columns are never read into memory.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, BinaryBuilder, BooleanBuilder, Date32Builder, Float64Builder, Int32Builder,
+    Int64Builder, StringBuilder, TimestampMillisecondBuilder,
+};
+use arrow::datatypes::{DataType, Field, TimeUnit};
+use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
+use gdal::vector::{FieldValue, LayerAccess, OGRFieldType, OGRwkbGeometryType};
+use gdal::{Dataset as GdalDataset, DatasetOptions, GdalOpenFlags};
+
+use super::IngestError;
+use crate::catalog::Dataset;
+
+/// A source read into memory: attribute columns, geometries and their bounding boxes.
+pub struct SourceTable {
+    pub driver: String,
+    pub layer: String,
+    /// The CRS the features were read in, e.g. `EPSG:28992`.
+    pub crs: Option<String>,
+    /// Published-name fields and their arrays, in source order.
+    pub fields: Vec<(Arc<Field>, ArrayRef)>,
+    /// Source names of `fields`, in the same order.
+    pub source_names: Vec<String>,
+    /// `None` when the layer has no geometry column (a statistical table).
+    pub geometry: Option<GeometryColumn>,
+    pub rows: usize,
+}
+
+pub struct GeometryColumn {
+    /// WKB in CRS84 (longitude, latitude); `None` for a feature without geometry.
+    pub wkb: Vec<Option<Vec<u8>>>,
+    /// `[minx, miny, maxx, maxy]` per feature; `None` with `wkb`.
+    pub bbox: Vec<Option<[f64; 4]>>,
+    /// GeoParquet geometry type names seen, e.g. `Point`, `MultiPolygon Z`.
+    pub types: Vec<String>,
+}
+
+/// A summary of a source, for `ontsluit check`.
+pub struct SourceSummary {
+    pub driver: String,
+    pub layer: String,
+    pub feature_count: u64,
+    pub crs: Option<String>,
+    pub columns: Vec<String>,
+}
+
+/// GDAL needs `/vsigzip/` to read a gzipped file.
+fn gdal_path(path: &Path) -> String {
+    let p = path.to_string_lossy();
+    if p.ends_with(".gz") && !p.starts_with("/vsi") {
+        format!("/vsigzip/{p}")
+    } else {
+        p.into_owned()
+    }
+}
+
+fn open(ds: &Dataset) -> Result<GdalDataset, IngestError> {
+    let options: Vec<&str> = ds.source.open_options.iter().map(String::as_str).collect();
+    GdalDataset::open_ex(
+        gdal_path(&ds.source.path),
+        DatasetOptions {
+            open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
+            open_options: (!options.is_empty()).then_some(&options[..]),
+            ..Default::default()
+        },
+    )
+    .map_err(|e| IngestError::source(ds, format!("GDAL cannot open {}: {e}", ds.source.path.display())))
+}
+
+fn layer<'a>(ds: &Dataset, gdal: &'a GdalDataset) -> Result<gdal::vector::Layer<'a>, IngestError> {
+    match &ds.source.layer {
+        Some(name) => gdal.layer_by_name(name).map_err(|_| {
+            let names: Vec<String> = gdal.layers().map(|l| l.name()).collect();
+            IngestError::source(ds, format!("no layer `{name}` (layers: {})", names.join(", ")))
+        }),
+        None if gdal.layer_count() == 1 => {
+            gdal.layer(0).map_err(|e| IngestError::source(ds, e.to_string()))
+        }
+        None => {
+            let names: Vec<String> = gdal.layers().map(|l| l.name()).collect();
+            Err(IngestError::source(
+                ds,
+                format!("the source has {} layers ({}); set source.layer", names.len(), names.join(", ")),
+            ))
+        }
+    }
+}
+
+fn srs_label(srs: &SpatialRef) -> Option<String> {
+    match (srs.auth_name(), srs.auth_code()) {
+        (Some(name), Ok(code)) => Some(format!("{name}:{code}")),
+        _ => srs.name(),
+    }
+}
+
+fn source_srs(ds: &Dataset, layer: &gdal::vector::Layer) -> Result<Option<SpatialRef>, IngestError> {
+    let mut srs = match &ds.source.crs_override {
+        Some(def) => Some(SpatialRef::from_definition(def).map_err(|e| {
+            IngestError::source(ds, format!("source.crs `{def}` is not a CRS GDAL knows: {e}"))
+        })?),
+        None => layer.spatial_ref(),
+    };
+    if let Some(s) = srs.as_mut() {
+        // Sources store x/y (longitude/latitude, easting/northing) in that order.
+        s.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    }
+    Ok(srs)
+}
+
+/// Opens the source and describes it without reading features.
+pub fn probe(ds: &Dataset) -> Result<SourceSummary, IngestError> {
+    let gdal = open(ds)?;
+    let layer = layer(ds, &gdal)?;
+    let srs = source_srs(ds, &layer)?;
+    let columns: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
+    check_columns_exist(ds, &columns)?;
+    Ok(SourceSummary {
+        driver: gdal.driver().short_name(),
+        layer: layer.name(),
+        feature_count: layer.feature_count(),
+        crs: srs.as_ref().and_then(srs_label),
+        columns,
+    })
+}
+
+/// Every column the catalog names (key, temporal, withheld, described) must exist in the source.
+fn check_columns_exist(ds: &Dataset, columns: &[String]) -> Result<(), IngestError> {
+    let mut named: Vec<(&str, &str)> = Vec::new();
+    if let crate::catalog::FeatureKey::Columns(cols) = &ds.key {
+        named.extend(cols.iter().map(|c| ("key", c.as_str())));
+    }
+    match &ds.temporal {
+        Some(crate::catalog::Temporal::Instant(f)) => named.push(("temporal", f)),
+        Some(crate::catalog::Temporal::Interval { start, end }) => {
+            named.push(("temporal", start));
+            named.push(("temporal", end));
+        }
+        None => {}
+    }
+    named.extend(ds.withhold.iter().map(|c| ("withhold", c.as_str())));
+    named.extend(ds.columns.keys().map(|c| ("columns", c.as_str())));
+    let missing: Vec<String> = named
+        .iter()
+        .filter(|(_, c)| !columns.iter().any(|s| s == c))
+        .map(|(field, c)| format!("{field}: no column `{c}` in the source"))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(IngestError::source(
+            ds,
+            format!("{} (the source has: {})", missing.join("; "), columns.join(", ")),
+        ))
+    }
+}
+
+enum Builder {
+    Bool(BooleanBuilder),
+    I32(Int32Builder),
+    I64(Int64Builder),
+    F64(Float64Builder),
+    Str(StringBuilder),
+    Date(Date32Builder),
+    Ts(TimestampMillisecondBuilder),
+}
+
+impl Builder {
+    fn for_ogr(field_type: OGRFieldType::Type, boolean: bool) -> (Builder, DataType) {
+        match field_type {
+            OGRFieldType::OFTInteger if boolean => (Builder::Bool(BooleanBuilder::new()), DataType::Boolean),
+            OGRFieldType::OFTInteger => (Builder::I32(Int32Builder::new()), DataType::Int32),
+            OGRFieldType::OFTInteger64 => (Builder::I64(Int64Builder::new()), DataType::Int64),
+            OGRFieldType::OFTReal => (Builder::F64(Float64Builder::new()), DataType::Float64),
+            OGRFieldType::OFTDate => (Builder::Date(Date32Builder::new()), DataType::Date32),
+            OGRFieldType::OFTDateTime => (
+                Builder::Ts(TimestampMillisecondBuilder::new().with_timezone("UTC")),
+                DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
+            ),
+            // Strings, times, lists (as JSON) and anything else: text.
+            _ => (Builder::Str(StringBuilder::new()), DataType::Utf8),
+        }
+    }
+
+    fn append(&mut self, value: Option<FieldValue>, trim: bool) {
+        match (self, value) {
+            (Builder::Bool(b), Some(FieldValue::IntegerValue(v))) => b.append_value(v != 0),
+            (Builder::I32(b), Some(FieldValue::IntegerValue(v))) => b.append_value(v),
+            (Builder::I64(b), Some(FieldValue::Integer64Value(v))) => b.append_value(v),
+            (Builder::I64(b), Some(FieldValue::IntegerValue(v))) => b.append_value(v.into()),
+            (Builder::F64(b), Some(FieldValue::RealValue(v))) => b.append_value(v),
+            (Builder::Date(b), Some(FieldValue::DateValue(d))) => {
+                let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+                b.append_value((d - epoch).num_days() as i32)
+            }
+            (Builder::Ts(b), Some(FieldValue::DateTimeValue(t))) => b.append_value(t.timestamp_millis()),
+            (Builder::Str(b), Some(v)) => {
+                let text = match v {
+                    FieldValue::StringValue(s) => s,
+                    FieldValue::StringListValue(l) => serde_json::to_string(&l).unwrap_or_default(),
+                    FieldValue::IntegerListValue(l) => serde_json::to_string(&l).unwrap_or_default(),
+                    FieldValue::Integer64ListValue(l) => serde_json::to_string(&l).unwrap_or_default(),
+                    FieldValue::RealListValue(l) => serde_json::to_string(&l).unwrap_or_default(),
+                    FieldValue::IntegerValue(i) => i.to_string(),
+                    FieldValue::Integer64Value(i) => i.to_string(),
+                    FieldValue::RealValue(r) => r.to_string(),
+                    FieldValue::DateValue(d) => d.to_string(),
+                    FieldValue::DateTimeValue(t) => t.to_rfc3339(),
+                };
+                if trim {
+                    let t = text.trim();
+                    if t.is_empty() { b.append_null() } else { b.append_value(t) }
+                } else {
+                    b.append_value(text)
+                }
+            }
+            (b, _) => b.append_null(),
+        }
+    }
+
+    fn append_null(&mut self) {
+        match self {
+            Builder::Bool(b) => b.append_null(),
+            Builder::I32(b) => b.append_null(),
+            Builder::I64(b) => b.append_null(),
+            Builder::F64(b) => b.append_null(),
+            Builder::Str(b) => b.append_null(),
+            Builder::Date(b) => b.append_null(),
+            Builder::Ts(b) => b.append_null(),
+        }
+    }
+
+    fn finish(self) -> ArrayRef {
+        match self {
+            Builder::Bool(mut b) => Arc::new(b.finish()),
+            Builder::I32(mut b) => Arc::new(b.finish()),
+            Builder::I64(mut b) => Arc::new(b.finish()),
+            Builder::F64(mut b) => Arc::new(b.finish()),
+            Builder::Str(mut b) => Arc::new(b.finish()),
+            Builder::Date(mut b) => Arc::new(b.finish()),
+            Builder::Ts(mut b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+/// GeoParquet's name for an OGR geometry type.
+fn geometry_type_name(ty: OGRwkbGeometryType::Type) -> String {
+    let flat = gdal::vector::geometry_type_flatten(ty);
+    let base = match flat {
+        OGRwkbGeometryType::wkbPoint => "Point",
+        OGRwkbGeometryType::wkbLineString => "LineString",
+        OGRwkbGeometryType::wkbPolygon => "Polygon",
+        OGRwkbGeometryType::wkbMultiPoint => "MultiPoint",
+        OGRwkbGeometryType::wkbMultiLineString => "MultiLineString",
+        OGRwkbGeometryType::wkbMultiPolygon => "MultiPolygon",
+        _ => "GeometryCollection",
+    };
+    let has_z = unsafe { gdal_sys::OGR_GT_HasZ(ty) } != 0;
+    if has_z { format!("{base} Z") } else { base.to_owned() }
+}
+
+/// Reads every feature of the source. `progress` is called with (features read, total).
+pub fn read(ds: &Dataset, progress: &dyn Fn(u64, u64)) -> Result<SourceTable, IngestError> {
+    let gdal = open(ds)?;
+    let mut layer = layer(ds, &gdal)?;
+    let all_columns: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
+    check_columns_exist(ds, &all_columns)?;
+    let has_geometry = layer.defn().geom_fields().count() > 0;
+    let srs = if has_geometry { source_srs(ds, &layer)? } else { None };
+    let transform = match &srs {
+        Some(src) => {
+            let mut crs84 = SpatialRef::from_epsg(4326).map_err(|e| IngestError::source(ds, e.to_string()))?;
+            crs84.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+            if *src == crs84 {
+                None
+            } else {
+                Some(CoordTransform::new(src, &crs84).map_err(|e| {
+                    IngestError::source(ds, format!("cannot transform from the source CRS to CRS84: {e}"))
+                })?)
+            }
+        }
+        None if has_geometry => {
+            return Err(IngestError::source(
+                ds,
+                "the source declares no CRS; set source.crs (e.g. \"EPSG:28992\")".into(),
+            ));
+        }
+        None => None,
+    };
+
+    // Columns to publish: every source column that is not withheld, under its published name.
+    let c_defn = unsafe { gdal_sys::OGR_L_GetLayerDefn(layer.c_layer()) };
+    let mut kept: Vec<(usize, String, Builder, DataType)> = Vec::new();
+    for (idx, field) in layer.defn().fields().enumerate() {
+        let name = field.name();
+        if ds.withhold.contains(&name) {
+            continue;
+        }
+        let boolean = unsafe {
+            let fd = gdal_sys::OGR_FD_GetFieldDefn(c_defn, idx as i32);
+            gdal_sys::OGR_Fld_GetSubType(fd) == gdal_sys::OGRFieldSubType::OFSTBoolean
+        };
+        let (builder, dt) = Builder::for_ogr(field.field_type(), boolean);
+        kept.push((idx, name, builder, dt));
+    }
+    for (_, name, _, _) in &kept {
+        let published = ds.published_name(name);
+        if crate::catalog::RESERVED_COLUMNS.contains(&published) {
+            return Err(IngestError::source(
+                ds,
+                format!("the source column `{name}` has a name ontsluit reserves; rename it with [dataset.columns.{name}] name = \"…\""),
+            ));
+        }
+    }
+
+    let total = layer.feature_count();
+    let mut wkb = Vec::new();
+    let mut bbox = Vec::new();
+    let mut types: Vec<String> = Vec::new();
+    let mut rows = 0usize;
+    for feature in layer.features() {
+        for (idx, name, builder, _) in kept.iter_mut() {
+            let value = feature.field(*idx).map_err(|e| {
+                IngestError::source(ds, format!("feature {}: column `{name}`: {e}", rows + 1))
+            })?;
+            builder.append(value, ds.source.trim);
+        }
+        if has_geometry {
+            match feature.geometry().filter(|g| !g.is_empty()) {
+                Some(g) => {
+                    let mut g = g.clone();
+                    if let Some(t) = &transform {
+                        g.transform_inplace(t).map_err(|e| {
+                            IngestError::source(ds, format!("feature {}: cannot reproject: {e}", rows + 1))
+                        })?;
+                    }
+                    let name = geometry_type_name(g.geometry_type());
+                    if !types.contains(&name) {
+                        types.push(name);
+                    }
+                    let env = g.envelope();
+                    bbox.push(Some([env.MinX, env.MinY, env.MaxX, env.MaxY]));
+                    wkb.push(Some(g.wkb().map_err(|e| {
+                        IngestError::source(ds, format!("feature {}: cannot encode geometry: {e}", rows + 1))
+                    })?));
+                }
+                None => {
+                    bbox.push(None);
+                    wkb.push(None);
+                }
+            }
+        }
+        rows += 1;
+        if rows % 512 == 0 {
+            progress(rows as u64, total);
+        }
+    }
+    progress(rows as u64, total);
+
+    let mut fields = Vec::with_capacity(kept.len());
+    let mut source_names = Vec::with_capacity(kept.len());
+    for (_, name, builder, dt) in kept {
+        let published = ds.published_name(&name).to_owned();
+        fields.push((Arc::new(Field::new(published, dt, true)), builder.finish()));
+        source_names.push(name);
+    }
+    types.sort();
+    Ok(SourceTable {
+        driver: gdal.driver().short_name(),
+        layer: layer.name(),
+        crs: srs.as_ref().and_then(srs_label),
+        fields,
+        source_names,
+        geometry: has_geometry.then_some(GeometryColumn { wkb, bbox, types }),
+        rows,
+    })
+}
+
+/// Builds a binary array of WKB (used by the writer).
+pub fn wkb_array(wkb: &[Option<Vec<u8>>]) -> ArrayRef {
+    let mut b = BinaryBuilder::with_capacity(wkb.len(), wkb.iter().flatten().map(Vec::len).sum());
+    for w in wkb {
+        match w {
+            Some(bytes) => b.append_value(bytes),
+            None => b.append_null(),
+        }
+    }
+    Arc::new(b.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gzipped_sources_go_through_vsigzip() {
+        assert_eq!(gdal_path(Path::new("/d/x.csv.gz")), "/vsigzip//d/x.csv.gz");
+        assert_eq!(gdal_path(Path::new("/d/x.gpkg")), "/d/x.gpkg");
+    }
+}

@@ -1,0 +1,201 @@
+//! The `ontsluit` command line: `check`, `ingest` and `serve`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+
+use ontsluit::catalog::Catalog;
+use ontsluit::ingest::{self, Outcome};
+use ontsluit::store::Store;
+
+#[derive(Parser)]
+#[command(name = "ontsluit", version, about = "Publish open (geo)data: ingest to GeoParquet, serve as OGC API Features")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Common {
+    /// The catalog file.
+    #[arg(long, default_value = "catalog.toml", env = "ONTSLUIT_CATALOG")]
+    catalog: PathBuf,
+    /// Where dataset versions are stored.
+    #[arg(long, default_value = "datasets", env = "ONTSLUIT_DATA_DIR")]
+    data_dir: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate the catalog and check that every source can be opened.
+    Check {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Ingest datasets (all when none are named) into new versions.
+    Ingest {
+        #[command(flatten)]
+        common: Common,
+        /// Re-ingest even when the source and catalog entry are unchanged.
+        #[arg(long)]
+        force: bool,
+        /// Dataset ids to ingest.
+        datasets: Vec<String>,
+    },
+    /// Serve the ingested datasets over HTTP.
+    Serve {
+        #[command(flatten)]
+        common: Common,
+        /// Address and port to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080", env = "ONTSLUIT_BIND")]
+        bind: std::net::SocketAddr,
+        /// Base of every absolute link (default: http:// + the bind address).
+        #[arg(long, env = "ONTSLUIT_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Largest page size a client may ask for.
+        #[arg(long, default_value_t = 10_000)]
+        max_limit: usize,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check { common } => check(&common),
+        Command::Ingest {
+            common,
+            force,
+            datasets,
+        } => run_ingest(&common, force, &datasets),
+        Command::Serve {
+            common,
+            bind,
+            public_url,
+            max_limit,
+        } => serve(&common, bind, public_url, max_limit),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_catalog(common: &Common) -> anyhow::Result<Catalog> {
+    Catalog::load(&common.catalog).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn check(common: &Common) -> anyhow::Result<ExitCode> {
+    let catalog = load_catalog(common)?;
+    let mut failed = 0;
+    if let Err(e) = catalog.check_sources_exist() {
+        eprintln!("{e}");
+    }
+    for ds in &catalog.datasets {
+        match ingest::probe(ds) {
+            Ok(s) => println!(
+                "ok    {:<28} {} layer `{}`, {} features, CRS {}, {} columns",
+                ds.id,
+                s.driver,
+                s.layer,
+                s.feature_count,
+                s.crs.as_deref().unwrap_or("none (table)"),
+                s.columns.len()
+            ),
+            Err(e) => {
+                failed += 1;
+                println!("FAIL  {e}");
+            }
+        }
+    }
+    println!(
+        "{}: {} datasets, {} failed",
+        common.catalog.display(),
+        catalog.datasets.len(),
+        failed
+    );
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn run_ingest(common: &Common, force: bool, only: &[String]) -> anyhow::Result<ExitCode> {
+    let catalog = load_catalog(common)?;
+    for id in only {
+        if catalog.dataset(id).is_none() {
+            anyhow::bail!("{}: no dataset `{id}` in the catalog", common.catalog.display());
+        }
+    }
+    std::fs::create_dir_all(&common.data_dir)
+        .with_context(|| format!("cannot create the data dir {}", common.data_dir.display()))?;
+    let store = Store::new(&common.data_dir);
+    let bars = MultiProgress::new();
+    let style = ProgressStyle::with_template("{prefix:<28} {bar:30} {pos:>7}/{len:7} {msg}")
+        .expect("valid template");
+    let mut failures = Vec::new();
+    for ds in catalog.datasets.iter().filter(|d| only.is_empty() || only.iter().any(|o| o == d.id.as_str())) {
+        let bar = bars.add(ProgressBar::new(0).with_style(style.clone()).with_prefix(ds.id.to_string()));
+        let progress = |done: u64, total: u64| {
+            bar.set_length(total.max(done));
+            bar.set_position(done);
+        };
+        match ingest::ingest(ds, &store, force, &progress) {
+            Ok(Outcome::Unchanged { version }) => {
+                bar.finish_and_clear();
+                println!("{:<28} unchanged (version {version})", ds.id);
+            }
+            Ok(Outcome::Written {
+                version,
+                rows,
+                bytes,
+                row_groups,
+                dropped_duplicates,
+                seconds,
+            }) => {
+                let dropped = if dropped_duplicates > 0 {
+                    format!(", {dropped_duplicates} identical duplicates dropped")
+                } else {
+                    String::new()
+                };
+                bar.finish_and_clear();
+                println!(
+                    "{:<28} version {version}: {rows} rows, {} KiB, {row_groups} row groups, {seconds:.2} s{dropped}",
+                    ds.id,
+                    bytes / 1024
+                );
+            }
+            Err(e) => {
+                bar.finish_and_clear();
+                println!("{:<28} FAILED (see below)", ds.id);
+                failures.push(e);
+            }
+        }
+    }
+    for e in &failures {
+        eprintln!("error: {e}");
+    }
+    Ok(if failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("{} of the datasets failed; their previous versions stay current", failures.len());
+        ExitCode::FAILURE
+    })
+}
+
+fn serve(
+    _common: &Common,
+    _bind: std::net::SocketAddr,
+    _public_url: Option<String>,
+    _max_limit: usize,
+) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("serve: not yet built")
+}
