@@ -5,5 +5,56 @@
 //! The HTTP layer never reads source files; ingest never serves.
 
 pub mod catalog;
+pub mod encode;
+pub mod engine;
+pub mod geom;
+pub mod http;
 pub mod ingest;
+pub mod ogcapi;
 pub mod store;
+pub mod web;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use http::{AppState, Settings, SharedState};
+
+/// The application's router over the given state (tests build the real router with this).
+pub fn app(state: SharedState) -> axum::Router {
+    http::router(state)
+}
+
+/// How often the server looks for versions switched in by `ontsluit ingest`.
+pub const REFRESH_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Serves `state` on `listener` until the process is stopped, picking up new versions as
+/// ingest writes them.
+pub async fn serve(listener: tokio::net::TcpListener, state: SharedState) -> std::io::Result<()> {
+    let watcher = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(REFRESH_INTERVAL);
+        loop {
+            tick.tick().await;
+            watcher.engine.refresh().await;
+        }
+    });
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}
+
+/// Builds the state: the catalog, the engine over the data dir, the settings.
+pub async fn state(
+    catalog: catalog::Catalog,
+    data_dir: &std::path::Path,
+    settings: Settings,
+) -> Result<SharedState, engine::EngineError> {
+    let engine = engine::Engine::open(store::Store::new(data_dir), &catalog).await?;
+    Ok(Arc::new(AppState {
+        catalog,
+        engine,
+        settings,
+    }))
+}

@@ -9,6 +9,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use ontsluit::catalog::Catalog;
 use ontsluit::ingest::{self, Outcome};
+use ontsluit::Settings;
 use ontsluit::store::Store;
 
 #[derive(Parser)]
@@ -192,10 +193,27 @@ fn run_ingest(common: &Common, force: bool, only: &[String]) -> anyhow::Result<E
 }
 
 fn serve(
-    _common: &Common,
-    _bind: std::net::SocketAddr,
-    _public_url: Option<String>,
-    _max_limit: usize,
+    common: &Common,
+    bind: std::net::SocketAddr,
+    public_url: Option<String>,
+    max_limit: usize,
 ) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("serve: not yet built")
+    let catalog = load_catalog(common)?;
+    let mut settings = Settings::new(&public_url.unwrap_or_else(|| format!("http://{bind}")));
+    settings.max_limit = max_limit;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let state = ontsluit::state(catalog, &common.data_dir, settings.clone()).await?;
+        let served = state.engine.dataset_ids().filter(|id| state.engine.current(id).is_some()).count();
+        let total = state.engine.dataset_ids().count();
+        if served < total {
+            tracing::warn!("{} of {total} datasets have not been ingested yet (run `ontsluit ingest`)", total - served);
+        }
+        let listener = tokio::net::TcpListener::bind(bind)
+            .await
+            .with_context(|| format!("cannot listen on {bind}"))?;
+        println!("serving {served} datasets on {}/ (OGC API Features: {}/ogc/v1)", settings.public_url, settings.public_url);
+        ontsluit::serve(listener, state).await.context("server failed")?;
+        anyhow::Ok(ExitCode::SUCCESS)
+    })
 }

@@ -28,7 +28,7 @@ use crate::catalog::{Dataset, DuplicatePolicy, FeatureKey, Temporal};
 use crate::store::{ColumnInfo, GeometryInfo, Manifest, SourceInfo, Store, StoreError, TemporalInfo};
 
 /// Bumped when the stored layout changes, so that every dataset re-ingests.
-const FORMAT_VERSION: &str = "ontsluit-geoparquet-1";
+const FORMAT_VERSION: &str = "ontsluit-geoparquet-2";
 /// Name of the feature id column.
 pub const ID_COLUMN: &str = "id";
 
@@ -315,7 +315,14 @@ fn prepare(ds: &Dataset, mut table: ogr::SourceTable) -> Result<Prepared, Ingest
     let indices = UInt32Array::from(order.iter().map(|&i| i as u32).collect::<Vec<_>>());
     let reorder = |a: &ArrayRef| take(a.as_ref(), &indices, None).expect("indices are in bounds");
 
-    let fields = table.fields.iter().map(|(f, a)| (f.clone(), reorder(a))).collect();
+    // A key column published as `id` *is* the id column: store it once.
+    let (fields, source_names): (Vec<_>, Vec<_>) = table
+        .fields
+        .iter()
+        .zip(&table.source_names)
+        .filter(|((f, _), _)| f.name() != ID_COLUMN)
+        .map(|((f, a), src)| ((f.clone(), reorder(a)), src.clone()))
+        .unzip();
     let geometry = table.geometry.as_ref().map(|g| PreparedGeometry {
         wkb: reorder(geometry_wkb.as_ref().expect("made with geometry")),
         bbox: order.iter().map(|&i| g.bbox[i]).collect(),
@@ -329,7 +336,7 @@ fn prepare(ds: &Dataset, mut table: ogr::SourceTable) -> Result<Prepared, Ingest
         crs: table.crs,
         id: reorder(&ids.array),
         fields,
-        source_names: table.source_names,
+        source_names,
         geometry,
         temporal,
         rows: order.len(),

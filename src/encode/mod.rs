@@ -1,0 +1,3 @@
+//! Streaming writers from record batches to response formats. Encoders never query.
+
+pub mod geojson;

@@ -1,0 +1,315 @@
+//! The query engine: each dataset version as a DataFusion table, and typed queries on them.
+//!
+//! Invariants: a request works on one [`DatasetVersion`] from start to end (it holds an `Arc`),
+//! so a new version switched in by ingest never tears a response; paging cursors name their
+//! version, which stays readable while it is on disk. Queries are DataFusion expressions built
+//! from typed values, never SQL text.
+
+mod st_intersects_bbox;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use arc_swap::ArcSwapOption;
+use arrow::array::RecordBatch;
+use chrono::{DateTime, Utc};
+use datafusion::common::Column;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::TableProvider;
+use datafusion::error::DataFusionError;
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::functions::core::expr_fn::get_field;
+use datafusion::logical_expr::{Expr, col, lit};
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+pub use st_intersects_bbox::StIntersectsBbox;
+
+use crate::catalog::{Catalog, DatasetId};
+use crate::geom::Bbox;
+use crate::ingest::{BBOX_COLUMN, GEOMETRY_COLUMN, ID_COLUMN};
+use crate::store::{Manifest, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("query engine: {0}")]
+    DataFusion(#[from] DataFusionError),
+    #[error("dataset `{0}` has not been ingested")]
+    NotIngested(DatasetId),
+    #[error("version {version} of dataset `{dataset}` is no longer available")]
+    VersionGone { dataset: DatasetId, version: u64 },
+}
+
+/// One immutable version of a dataset, ready to query.
+pub struct DatasetVersion {
+    pub manifest: Manifest,
+    table: Arc<dyn TableProvider>,
+}
+
+impl DatasetVersion {
+    pub fn version(&self) -> u64 {
+        self.manifest.version
+    }
+
+    pub fn has_geometry(&self) -> bool {
+        self.manifest.geometry.is_some()
+    }
+}
+
+/// A time range for `datetime` filters; `None` bounds are open.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimeRange {
+    pub start: Option<DateTime<Utc>>,
+    pub end: Option<DateTime<Utc>>,
+}
+
+/// A page of features: which ones, and from where.
+#[derive(Debug, Clone, Default)]
+pub struct ItemsQuery {
+    pub bbox: Option<Bbox>,
+    pub datetime: Option<TimeRange>,
+    /// Rows of the (filtered) result to skip.
+    pub offset: u64,
+    /// Rows to return.
+    pub limit: usize,
+}
+
+impl ItemsQuery {
+    /// Whether the query selects every feature (so the manifest's row count is `numberMatched`).
+    pub fn is_unfiltered(&self) -> bool {
+        self.bbox.is_none() && self.datetime.is_none()
+    }
+}
+
+/// Versions kept open for cursors that point at a version that is no longer current.
+const PINNED_VERSIONS: usize = 32;
+
+pub struct Engine {
+    store: Store,
+    ctx: SessionContext,
+    current: BTreeMap<DatasetId, ArcSwapOption<DatasetVersion>>,
+    pinned: Mutex<HashMap<(DatasetId, u64), Arc<DatasetVersion>>>,
+}
+
+impl Engine {
+    /// Opens the current version of every catalog dataset that has been ingested.
+    pub async fn open(store: Store, catalog: &Catalog) -> Result<Engine, EngineError> {
+        // One partition: a file's rows come back in stored (Hilbert) order, so offsets page stably.
+        let config = SessionConfig::new()
+            .with_target_partitions(1)
+            .with_repartition_file_scans(false)
+            .with_information_schema(false);
+        let ctx = SessionContext::new_with_config(config);
+        ctx.register_udf(StIntersectsBbox::udf());
+        let engine = Engine {
+            store,
+            ctx,
+            current: catalog
+                .datasets
+                .iter()
+                .map(|d| (d.id.clone(), ArcSwapOption::empty()))
+                .collect(),
+            pinned: Mutex::new(HashMap::new()),
+        };
+        engine.refresh().await;
+        Ok(engine)
+    }
+
+    /// Picks up versions that ingest switched to since the last call. A version that cannot be
+    /// opened is logged and skipped: the dataset keeps its previous version, the others are served.
+    /// Returns the datasets that changed.
+    pub async fn refresh(&self) -> Vec<DatasetId> {
+        let mut changed = Vec::new();
+        for (id, slot) in &self.current {
+            match self.refresh_one(id, slot).await {
+                Ok(Some(v)) => {
+                    tracing::info!(dataset = %id, version = v, "serving new version");
+                    changed.push(id.clone());
+                }
+                Ok(None) => {}
+                Err(e) => tracing::error!(dataset = %id, error = %e, "cannot open the current version"),
+            }
+        }
+        changed
+    }
+
+    async fn refresh_one(&self, id: &DatasetId, slot: &ArcSwapOption<DatasetVersion>) -> Result<Option<u64>, EngineError> {
+        let on_disk = self.store.current_version(id)?;
+        let loaded = slot.load().as_ref().map(|v| v.version());
+        match on_disk {
+            Some(v) if on_disk != loaded => {
+                slot.store(Some(self.load(id, v).await?));
+                Ok(Some(v))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    async fn load(&self, id: &DatasetId, version: u64) -> Result<Arc<DatasetVersion>, EngineError> {
+        let manifest = self.store.manifest(id, version)?;
+        let path = std::path::absolute(self.store.data_path(id, version))
+            .map_err(|e| DataFusionError::External(Box::new(e)))?;
+        let table = parquet_table(&self.ctx, &path).await?;
+        Ok(Arc::new(DatasetVersion { manifest, table }))
+    }
+
+    /// Ids of the served datasets (ingested or not), in catalog order.
+    pub fn dataset_ids(&self) -> impl Iterator<Item = &DatasetId> {
+        self.current.keys()
+    }
+
+    /// The current version of a dataset, if it has been ingested.
+    pub fn current(&self, id: &DatasetId) -> Option<Arc<DatasetVersion>> {
+        self.current.get(id).and_then(|slot| slot.load_full())
+    }
+
+    /// A given version: the current one, or an older one still on disk (for paging cursors).
+    pub async fn version(&self, id: &DatasetId, version: u64) -> Result<Arc<DatasetVersion>, EngineError> {
+        if let Some(cur) = self.current(id).filter(|c| c.version() == version) {
+            return Ok(cur);
+        }
+        let key = (id.clone(), version);
+        if let Some(v) = self.pinned.lock().expect("pinned lock").get(&key) {
+            return Ok(v.clone());
+        }
+        if !self.store.versions(id)?.contains(&version) {
+            return Err(EngineError::VersionGone {
+                dataset: id.clone(),
+                version,
+            });
+        }
+        let loaded = self.load(id, version).await?;
+        let mut pinned = self.pinned.lock().expect("pinned lock");
+        if pinned.len() >= PINNED_VERSIONS {
+            pinned.clear();
+        }
+        pinned.insert(key, loaded.clone());
+        Ok(loaded)
+    }
+
+    /// Streams one page of features: id, properties, geometry (no bbox column).
+    pub async fn items(&self, v: &DatasetVersion, q: &ItemsQuery) -> Result<SendableRecordBatchStream, EngineError> {
+        let mut df = self.ctx.read_table(v.table.clone())?;
+        let mut predicates = Vec::new();
+        if let Some(b) = q.bbox.filter(|_| v.has_geometry()) {
+            predicates.push(bbox_predicate(v, b));
+        }
+        if let (Some(t), Some(temporal)) = (q.datetime, &v.manifest.temporal) {
+            predicates.extend(datetime_predicates(&temporal.start, temporal.end.as_deref(), t));
+        }
+        if let Some(p) = predicates.into_iter().reduce(Expr::and) {
+            df = df.filter(p)?;
+        }
+        df = df.select(output_columns(v))?;
+        df = df.limit(q.offset as usize, Some(q.limit))?;
+        Ok(df.execute_stream().await?)
+    }
+
+    /// One feature by id, or `None`.
+    pub async fn feature(&self, v: &DatasetVersion, id: &str) -> Result<Option<RecordBatch>, EngineError> {
+        let value = if v.manifest.id_type == "integer" {
+            match id.parse::<i64>() {
+                Ok(n) => lit(n),
+                Err(_) => return Ok(None),
+            }
+        } else {
+            lit(id)
+        };
+        let df = self
+            .ctx
+            .read_table(v.table.clone())?
+            .filter(col(ID_COLUMN).eq(value))?
+            .select(output_columns(v))?
+            .limit(0, Some(1))?;
+        let batches = df.collect().await?;
+        Ok(batches.into_iter().find(|b| b.num_rows() > 0))
+    }
+}
+
+async fn parquet_table(ctx: &SessionContext, path: &Path) -> Result<Arc<dyn TableProvider>, DataFusionError> {
+    let url = ListingTableUrl::parse(path.to_string_lossy())?;
+    let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let schema = options.infer_schema(&ctx.state(), &url).await?;
+    let config = ListingTableConfig::new(url).with_listing_options(options).with_schema(schema);
+    Ok(Arc::new(ListingTable::try_new(config)?))
+}
+
+fn column(name: &str) -> Expr {
+    Expr::Column(Column::new_unqualified(name))
+}
+
+/// id, the published columns, geometry: everything but the bbox covering column.
+fn output_columns(v: &DatasetVersion) -> Vec<Expr> {
+    let mut cols = vec![column(ID_COLUMN)];
+    cols.extend(v.manifest.columns.iter().map(|c| column(&c.name)));
+    if v.has_geometry() {
+        cols.push(column(GEOMETRY_COLUMN));
+    }
+    cols
+}
+
+/// Features whose bbox overlaps the query box (cheap, on the covering columns), then the exact
+/// intersection test on the geometry. A box whose minx > maxx crosses the antimeridian.
+fn bbox_predicate(v: &DatasetVersion, b: Bbox) -> Expr {
+    let boxes = if b.minx > b.maxx {
+        vec![Bbox { maxx: 180.0, ..b }, Bbox { minx: -180.0, ..b }]
+    } else {
+        vec![b]
+    };
+    let points_only = v
+        .manifest
+        .geometry
+        .as_ref()
+        .is_some_and(|g| g.types.iter().all(|t| t == "Point" || t == "Point Z"));
+    boxes
+        .into_iter()
+        .map(|b| {
+            let field = |f: &str| get_field(column(BBOX_COLUMN), f);
+            let overlap = field("xmax")
+                .gt_eq(lit(b.minx))
+                .and(field("xmin").lt_eq(lit(b.maxx)))
+                .and(field("ymax").gt_eq(lit(b.miny)))
+                .and(field("ymin").lt_eq(lit(b.maxy)));
+            if points_only {
+                // A point's bbox is the point: the overlap test is exact.
+                overlap
+            } else {
+                let exact = StIntersectsBbox::udf().call(vec![
+                    column(GEOMETRY_COLUMN),
+                    lit(b.minx),
+                    lit(b.miny),
+                    lit(b.maxx),
+                    lit(b.maxy),
+                ]);
+                overlap.and(exact)
+            }
+        })
+        .reduce(Expr::or)
+        .expect("at least one box")
+}
+
+/// An instant field lies in the range; an interval field overlaps it. Null bounds are open.
+fn datetime_predicates(start_col: &str, end_col: Option<&str>, t: TimeRange) -> Vec<Expr> {
+    let ts = |d: DateTime<Utc>| {
+        lit(datafusion::common::ScalarValue::TimestampMillisecond(
+            Some(d.timestamp_millis()),
+            Some("UTC".into()),
+        ))
+    };
+    let end_col = end_col.unwrap_or(start_col);
+    let mut preds = Vec::new();
+    if let Some(s) = t.start {
+        preds.push(column(end_col).is_null().or(column(end_col).gt_eq(ts(s))));
+    }
+    if let Some(e) = t.end {
+        preds.push(column(start_col).is_null().or(column(start_col).lt_eq(ts(e))));
+    }
+    if start_col == end_col {
+        // An instant with no value matches no time range.
+        preds.push(column(start_col).is_not_null());
+    }
+    preds
+}

@@ -1,0 +1,75 @@
+//! The HTTP layer: application state, router, cross-cutting layers and content negotiation.
+//! Handlers live with the API they implement ([`crate::ogcapi`], [`crate::web`]).
+
+pub mod error;
+pub mod negotiate;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderValue, Method};
+use axum::response::Response;
+use tower_http::cors::{Any, CorsLayer};
+
+use crate::catalog::Catalog;
+use crate::engine::Engine;
+
+/// Settings read once at start-up.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Base of every absolute link, without a trailing slash, e.g. `http://127.0.0.1:8080`.
+    pub public_url: String,
+    /// Page size when the client names none.
+    pub default_limit: usize,
+    /// Largest page size a client may ask for.
+    pub max_limit: usize,
+    /// Decimals of CRS84 coordinates in responses (7 ≈ 1 cm).
+    pub coordinate_decimals: u32,
+}
+
+impl Settings {
+    pub fn new(public_url: &str) -> Self {
+        Settings {
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            default_limit: 10,
+            max_limit: 10_000,
+            coordinate_decimals: 7,
+        }
+    }
+}
+
+/// What every handler can reach.
+pub struct AppState {
+    pub catalog: Catalog,
+    pub engine: Engine,
+    pub settings: Settings,
+}
+
+pub type SharedState = Arc<AppState>;
+
+/// The version of the JSON APIs, sent as `API-Version` (Dutch API design rules).
+pub const API_VERSION: &str = "1.0.0";
+
+async fn api_version_header(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert("API-Version", HeaderValue::from_static(API_VERSION));
+    response
+}
+
+/// The whole application.
+pub fn router(state: SharedState) -> Router {
+    let api = crate::ogcapi::routes().layer(axum::middleware::map_response(api_version_header));
+    Router::new()
+        .merge(crate::web::routes())
+        .merge(api)
+        .with_state(state)
+        // Open data: any web page may read it (Leaflet, OpenLayers, notebooks).
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
+                .allow_headers(Any)
+                .expose_headers(Any),
+        )
+}

@@ -1,0 +1,96 @@
+//! OGC API Features (Part 1, Core + GeoJSON + OpenAPI 3.0) under `/ogc/v1`.
+//!
+//! Handlers parse typed parameters ([`params`]), ask the engine, and hand record batches to an
+//! encoder. Every link is absolute, built from the configured public URL.
+
+mod collections;
+mod items;
+mod openapi;
+pub mod params;
+
+use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::catalog::{Dataset, DatasetId};
+use crate::engine::DatasetVersion;
+use crate::http::error::ApiError;
+use crate::http::{AppState, SharedState};
+
+/// Path of the API below the public URL.
+pub const BASE_PATH: &str = "/ogc/v1";
+
+pub const CONFORMANCE: &[&str] = &[
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+];
+
+pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route(BASE_PATH, get(collections::landing))
+        .route(&format!("{BASE_PATH}/conformance"), get(collections::conformance))
+        .route(&format!("{BASE_PATH}/api"), get(openapi::api))
+        .route(&format!("{BASE_PATH}/collections"), get(collections::collections))
+        .route(&format!("{BASE_PATH}/collections/{{collection_id}}"), get(collections::collection))
+        .route(&format!("{BASE_PATH}/collections/{{collection_id}}/items"), get(items::items))
+        .route(
+            &format!("{BASE_PATH}/collections/{{collection_id}}/items/{{feature_id}}"),
+            get(items::feature),
+        )
+}
+
+/// Absolute URL of an API path (`path` starts with `/`, or is empty for the landing page).
+pub fn api_url(state: &AppState, path: &str) -> String {
+    format!("{}{BASE_PATH}{path}", state.settings.public_url)
+}
+
+/// Percent-encodes a value for use as one path segment (feature ids may hold spaces, `/`, `:`…).
+pub fn path_segment(value: &str) -> String {
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~')
+        .remove(b':');
+    percent_encoding::utf8_percent_encode(value, SEGMENT).to_string()
+}
+
+pub fn link(href: String, rel: &str, media_type: &str, title: &str) -> serde_json::Value {
+    serde_json::json!({ "href": href, "rel": rel, "type": media_type, "title": title })
+}
+
+/// A served collection: its catalog entry and current version.
+pub fn collection_of<'a>(
+    state: &'a AppState,
+    id: &str,
+) -> Result<(&'a Dataset, std::sync::Arc<DatasetVersion>), ApiError> {
+    let not_found = || {
+        ApiError::NotFound(format!(
+            "there is no collection `{id}`; see {} for the list",
+            api_url(state, "/collections")
+        ))
+    };
+    let dataset_id = DatasetId::parse(id).ok_or_else(not_found)?;
+    let dataset = state.catalog.dataset(dataset_id.as_str()).ok_or_else(not_found)?;
+    let version = state.engine.current(&dataset_id).ok_or_else(not_found)?;
+    Ok((dataset, version))
+}
+
+/// A JSON response with the given media type.
+pub fn json_response(value: &serde_json::Value, media_type: &'static str) -> Response {
+    let mut response = value.to_string().into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+    response
+}
+
+/// `f` and `Accept` checks shared by the JSON-only resources.
+pub fn require_json(headers: &HeaderMap, f: Option<&str>) -> Result<(), ApiError> {
+    params::json_format(f, &[])?;
+    crate::http::negotiate::require_acceptable(headers, &["application/json"])
+}
