@@ -7,13 +7,17 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
+use ontsluit::Settings;
 use ontsluit::catalog::Catalog;
 use ontsluit::ingest::{self, Outcome};
-use ontsluit::Settings;
 use ontsluit::store::Store;
 
 #[derive(Parser)]
-#[command(name = "ontsluit", version, about = "Publish open (geo)data: ingest to GeoParquet, serve as OGC API Features")]
+#[command(
+    name = "ontsluit",
+    version,
+    about = "Publish open (geo)data: ingest to GeoParquet, serve as OGC API Features"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -126,14 +130,21 @@ fn check(common: &Common) -> anyhow::Result<ExitCode> {
         catalog.datasets.len(),
         failed
     );
-    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn run_ingest(common: &Common, force: bool, only: &[String]) -> anyhow::Result<ExitCode> {
     let catalog = load_catalog(common)?;
     for id in only {
         if catalog.dataset(id).is_none() {
-            anyhow::bail!("{}: no dataset `{id}` in the catalog", common.catalog.display());
+            anyhow::bail!(
+                "{}: no dataset `{id}` in the catalog",
+                common.catalog.display()
+            );
         }
     }
     std::fs::create_dir_all(&common.data_dir)
@@ -143,8 +154,16 @@ fn run_ingest(common: &Common, force: bool, only: &[String]) -> anyhow::Result<E
     let style = ProgressStyle::with_template("{prefix:<28} {bar:30} {pos:>7}/{len:7} {msg}")
         .expect("valid template");
     let mut failures = Vec::new();
-    for ds in catalog.datasets.iter().filter(|d| only.is_empty() || only.iter().any(|o| o == d.id.as_str())) {
-        let bar = bars.add(ProgressBar::new(0).with_style(style.clone()).with_prefix(ds.id.to_string()));
+    for ds in catalog
+        .datasets
+        .iter()
+        .filter(|d| only.is_empty() || only.iter().any(|o| o == d.id.as_str()))
+    {
+        let bar = bars.add(
+            ProgressBar::new(0)
+                .with_style(style.clone())
+                .with_prefix(ds.id.to_string()),
+        );
         let progress = |done: u64, total: u64| {
             bar.set_length(total.max(done));
             bar.set_position(done);
@@ -187,7 +206,10 @@ fn run_ingest(common: &Common, force: bool, only: &[String]) -> anyhow::Result<E
     Ok(if failures.is_empty() {
         ExitCode::SUCCESS
     } else {
-        eprintln!("{} of the datasets failed; their previous versions stay current", failures.len());
+        eprintln!(
+            "{} of the datasets failed; their previous versions stay current",
+            failures.len()
+        );
         ExitCode::FAILURE
     })
 }
@@ -204,16 +226,28 @@ fn serve(
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let state = ontsluit::state(catalog, &common.data_dir, settings.clone()).await?;
-        let served = state.engine.dataset_ids().filter(|id| state.engine.current(id).is_some()).count();
+        let served = state
+            .engine
+            .dataset_ids()
+            .filter(|id| state.engine.current(id).is_some())
+            .count();
         let total = state.engine.dataset_ids().count();
         if served < total {
-            tracing::warn!("{} of {total} datasets have not been ingested yet (run `ontsluit ingest`)", total - served);
+            tracing::warn!(
+                "{} of {total} datasets have not been ingested yet (run `ontsluit ingest`)",
+                total - served
+            );
         }
         let listener = tokio::net::TcpListener::bind(bind)
             .await
             .with_context(|| format!("cannot listen on {bind}"))?;
-        println!("serving {served} datasets on {}/ (OGC API Features: {}/ogc/v1)", settings.public_url, settings.public_url);
-        ontsluit::serve(listener, state).await.context("server failed")?;
+        println!(
+            "serving {served} datasets on {}/ (OGC API Features: {}/ogc/v1)",
+            settings.public_url, settings.public_url
+        );
+        ontsluit::serve(listener, state)
+            .await
+            .context("server failed")?;
         anyhow::Ok(ExitCode::SUCCESS)
     })
 }

@@ -79,9 +79,20 @@ fn every_problem_is_reported_with_line_dataset_and_field() {
     let err = parse(&text).unwrap_err();
     let msgs: Vec<String> = err.to_string().lines().map(str::to_owned).collect();
     assert_eq!(err.issues.len(), 3, "{msgs:#?}");
-    assert!(msgs[0].contains(":21: dataset `gemeenten`: id: duplicate dataset id `gemeenten`"), "{msgs:#?}");
-    assert!(msgs[1].contains(":25: dataset `gemeenten`: licence: `cc-by` is not a known licence (one of `CC0-1.0`"), "{msgs:#?}");
-    assert!(msgs[2].contains(":32: id: `Bad.Id` is not a valid dataset id"), "{msgs:#?}");
+    assert!(
+        msgs[0].contains(":21: dataset `gemeenten`: id: duplicate dataset id `gemeenten`"),
+        "{msgs:#?}"
+    );
+    assert!(
+        msgs[1].contains(
+            ":25: dataset `gemeenten`: licence: `cc-by` is not a known licence (one of `CC0-1.0`"
+        ),
+        "{msgs:#?}"
+    );
+    assert!(
+        msgs[2].contains(":32: id: `Bad.Id` is not a valid dataset id"),
+        "{msgs:#?}"
+    );
 }
 
 #[test]
@@ -94,8 +105,14 @@ fn withholding_the_key_or_reserved_names_is_refused() {
         )
     );
     let err = parse(&text).unwrap_err().to_string();
-    assert!(err.contains("withhold: `statcode` is part of the key"), "{err}");
-    assert!(err.contains("columns.naam.name: `geometry` is reserved"), "{err}");
+    assert!(
+        err.contains("withhold: `statcode` is part of the key"),
+        "{err}"
+    );
+    assert!(
+        err.contains("columns.naam.name: `geometry` is reserved"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -22,7 +22,11 @@ struct Collector<'a> {
 impl Collector<'_> {
     fn line_of(&self, offset: usize) -> usize {
         let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
     }
 
     fn push<T>(&mut self, at: &Spanned<T>, dataset: Option<&str>, field: &str, message: String) {
@@ -40,7 +44,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Catalog, CatalogError> {
     let raw: RawCatalogFile = toml::from_str(text).map_err(|e| {
         let line = e
             .span()
-            .map(|s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1)
+            .map(|s| {
+                text.as_bytes()[..s.start.min(text.len())]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count()
+                    + 1
+            })
             .unwrap_or(0);
         CatalogError {
             file: path.to_owned(),
@@ -66,19 +76,32 @@ pub fn parse(path: &Path, text: &str) -> Result<Catalog, CatalogError> {
 
     let licence = Licence::parse(meta.licence.get_ref());
     if licence.is_none() {
-        c.push(&meta.licence, None, "catalog.licence", unknown_licence(meta.licence.get_ref()));
+        c.push(
+            &meta.licence,
+            None,
+            "catalog.licence",
+            unknown_licence(meta.licence.get_ref()),
+        );
     }
     check_url(&mut c, &meta.homepage, None, "catalog.homepage");
     check_url(&mut c, &meta.publisher.uri, None, "catalog.publisher.uri");
     if !meta.contact.email.get_ref().contains('@') {
-        let msg = format!("`{}` is not an e-mail address", meta.contact.email.get_ref());
+        let msg = format!(
+            "`{}` is not an e-mail address",
+            meta.contact.email.get_ref()
+        );
         c.push(&meta.contact.email, None, "catalog.contact.email", msg);
     }
     if let Some(url) = &meta.contact.url {
         check_url(&mut c, url, None, "catalog.contact.url");
     }
     if raw.dataset.is_empty() {
-        c.push(&raw.catalog, None, "dataset", "the catalog declares no `[[dataset]]`".into());
+        c.push(
+            &raw.catalog,
+            None,
+            "dataset",
+            "the catalog declares no `[[dataset]]`".into(),
+        );
     }
 
     let mut seen = HashSet::new();
@@ -123,7 +146,10 @@ fn unknown_licence(value: &str) -> String {
 
 fn check_url(c: &mut Collector, value: &Spanned<String>, ds: Option<&str>, field: &str) {
     let v = value.get_ref();
-    if url::Url::parse(v).map(|u| u.scheme() != "http" && u.scheme() != "https").unwrap_or(true) {
+    if url::Url::parse(v)
+        .map(|u| u.scheme() != "http" && u.scheme() != "https")
+        .unwrap_or(true)
+    {
         c.push(value, ds, field, format!("`{v}` is not an http(s) URL"));
     }
 }
@@ -149,7 +175,12 @@ fn validate_dataset(
         );
     }
     if !seen.insert(id_text.to_owned()) {
-        c.push(&raw.id, ds, "id", format!("duplicate dataset id `{id_text}`"));
+        c.push(
+            &raw.id,
+            ds,
+            "id",
+            format!("duplicate dataset id `{id_text}`"),
+        );
     }
 
     let theme = Theme::parse(raw.theme.get_ref());
@@ -163,7 +194,12 @@ fn validate_dataset(
     }
     let licence = Licence::parse(raw.licence.get_ref());
     if licence.is_none() {
-        c.push(&raw.licence, ds, "licence", unknown_licence(raw.licence.get_ref()));
+        c.push(
+            &raw.licence,
+            ds,
+            "licence",
+            unknown_licence(raw.licence.get_ref()),
+        );
     }
     let frequency = UpdateFrequency::parse(raw.update_frequency.get_ref());
     if frequency.is_none() {
@@ -175,19 +211,34 @@ fn validate_dataset(
         c.push(&raw.update_frequency, ds, "update_frequency", msg);
     }
     if raw.attribution.trim().is_empty() {
-        c.push(&raw.id, ds, "attribution", "must name the source to credit".into());
+        c.push(
+            &raw.id,
+            ds,
+            "attribution",
+            "must name the source to credit".into(),
+        );
     }
 
     let declared_path = raw.source.path.get_ref().clone();
     if declared_path.trim().is_empty() {
-        c.push(&raw.source.path, ds, "source.path", "must not be empty".into());
+        c.push(
+            &raw.source.path,
+            ds,
+            "source.path",
+            "must not be empty".into(),
+        );
     }
     let path = resolve_source_path(sources_dir, &declared_path);
 
     let key = match &raw.key {
         None => FeatureKey::ContentHash,
         Some(k) if k.get_ref().is_empty() => {
-            c.push(k, ds, "key", "must name at least one column (or be left out for a content hash)".into());
+            c.push(
+                k,
+                ds,
+                "key",
+                "must name at least one column (or be left out for a content hash)".into(),
+            );
             FeatureKey::ContentHash
         }
         Some(k) => FeatureKey::Columns(k.get_ref().clone()),
@@ -197,15 +248,29 @@ fn validate_dataset(
         Some("drop-identical") => DuplicatePolicy::DropIdentical,
         Some(other) => {
             let msg = format!("`{other}` is not a duplicate policy (`error` or `drop-identical`)");
-            c.push(raw.duplicates.as_ref().expect("matched Some"), ds, "duplicates", msg);
+            c.push(
+                raw.duplicates.as_ref().expect("matched Some"),
+                ds,
+                "duplicates",
+                msg,
+            );
             DuplicatePolicy::Error
         }
     };
 
-    let withhold: Vec<String> = raw.withhold.as_ref().map(|w| w.get_ref().clone()).unwrap_or_default();
+    let withhold: Vec<String> = raw
+        .withhold
+        .as_ref()
+        .map(|w| w.get_ref().clone())
+        .unwrap_or_default();
     if let (FeatureKey::Columns(cols), Some(w)) = (&key, &raw.withhold) {
         for col in cols.iter().filter(|col| withhold.contains(col)) {
-            c.push(w, ds, "withhold", format!("`{col}` is part of the key and cannot be withheld"));
+            c.push(
+                w,
+                ds,
+                "withhold",
+                format!("`{col}` is part of the key and cannot be withheld"),
+            );
         }
     }
 
@@ -222,7 +287,12 @@ fn validate_dataset(
             Temporal::Interval { start, end } => vec![start, end],
         };
         for f in fields.into_iter().filter(|f| withhold.contains(f)) {
-            c.push(spanned, ds, "temporal", format!("`{f}` is withheld and cannot be the temporal field"));
+            c.push(
+                spanned,
+                ds,
+                "temporal",
+                format!("`{f}` is withheld and cannot be the temporal field"),
+            );
         }
     }
 
@@ -232,14 +302,25 @@ fn validate_dataset(
         let m = meta.get_ref();
         let name = m.name.clone().unwrap_or_else(|| source_name.clone());
         if name.is_empty() || name.chars().any(|ch| ch.is_control()) {
-            c.push(meta, ds, &format!("columns.{source_name}.name"), "must be a non-empty name".into());
+            c.push(
+                meta,
+                ds,
+                &format!("columns.{source_name}.name"),
+                "must be a non-empty name".into(),
+            );
         }
         if RESERVED_COLUMNS.contains(&name.as_str()) {
-            let msg = format!("`{name}` is reserved by ontsluit; publish the column under another name");
+            let msg =
+                format!("`{name}` is reserved by ontsluit; publish the column under another name");
             c.push(meta, ds, &format!("columns.{source_name}.name"), msg);
         }
         if !published.insert(name.clone()) {
-            c.push(meta, ds, &format!("columns.{source_name}.name"), format!("`{name}` is published twice"));
+            c.push(
+                meta,
+                ds,
+                &format!("columns.{source_name}.name"),
+                format!("`{name}` is published twice"),
+            );
         }
         if withhold.contains(source_name) {
             let msg = "the column is withheld; it cannot also be published".to_string();

@@ -42,11 +42,18 @@ const LICENCES: &[Licence] = &[
 
 impl Licence {
     pub fn parse(s: &str) -> Option<Licence> {
-        LICENCES.iter().copied().find(|l| l.id.eq_ignore_ascii_case(s))
+        LICENCES
+            .iter()
+            .copied()
+            .find(|l| l.id.eq_ignore_ascii_case(s))
     }
 
     pub fn known_ids() -> String {
-        LICENCES.iter().map(|l| format!("`{}`", l.id)).collect::<Vec<_>>().join(", ")
+        LICENCES
+            .iter()
+            .map(|l| format!("`{}`", l.id))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -61,7 +68,10 @@ const THEMES: &[&str] = &[
 
 impl Theme {
     pub fn parse(s: &str) -> Option<Theme> {
-        THEMES.iter().find(|t| t.eq_ignore_ascii_case(s)).map(|t| Theme(t))
+        THEMES
+            .iter()
+            .find(|t| t.eq_ignore_ascii_case(s))
+            .map(|t| Theme(t))
     }
 
     pub fn code(&self) -> &'static str {
@@ -69,7 +79,10 @@ impl Theme {
     }
 
     pub fn uri(&self) -> String {
-        format!("http://publications.europa.eu/resource/authority/data-theme/{}", self.0)
+        format!(
+            "http://publications.europa.eu/resource/authority/data-theme/{}",
+            self.0
+        )
     }
 
     pub fn known_codes() -> String {
@@ -82,8 +95,17 @@ impl Theme {
 pub struct UpdateFrequency(&'static str);
 
 const FREQUENCIES: &[&str] = &[
-    "CONT", "DAILY", "WEEKLY", "MONTHLY", "QUARTERLY", "BIANNUAL", "ANNUAL", "BIENNIAL", "IRREG",
-    "NEVER", "UNKNOWN",
+    "CONT",
+    "DAILY",
+    "WEEKLY",
+    "MONTHLY",
+    "QUARTERLY",
+    "BIANNUAL",
+    "ANNUAL",
+    "BIENNIAL",
+    "IRREG",
+    "NEVER",
+    "UNKNOWN",
 ];
 
 impl UpdateFrequency {
@@ -99,7 +121,10 @@ impl UpdateFrequency {
     }
 
     pub fn uri(&self) -> String {
-        format!("http://publications.europa.eu/resource/authority/frequency/{}", self.0)
+        format!(
+            "http://publications.europa.eu/resource/authority/frequency/{}",
+            self.0
+        )
     }
 
     pub fn known_codes() -> String {

@@ -45,7 +45,9 @@ impl<'a> FeatureEncoder<'a> {
         for (i, field) in fields.iter().enumerate() {
             let array = batch.column(i);
             match field.name().as_str() {
-                ID_COLUMN if id.is_none() => id = Some(make_encoder(field, array.as_ref(), options)?),
+                ID_COLUMN if id.is_none() => {
+                    id = Some(make_encoder(field, array.as_ref(), options)?)
+                }
                 GEOMETRY_COLUMN => {
                     geometry = Some(WkbColumn::new(array.as_ref()).ok_or_else(|| {
                         arrow::error::ArrowError::SchemaError(format!(
@@ -69,7 +71,12 @@ impl<'a> FeatureEncoder<'a> {
     }
 
     /// Writes feature `row`. `extra` (e.g. `,"links":[…]`) goes just before the closing brace.
-    pub fn write(&mut self, row: usize, extra: &[u8], out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    pub fn write(
+        &mut self,
+        row: usize,
+        extra: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), EncodeError> {
         out.extend_from_slice(b"{\"type\":\"Feature\",\"id\":");
         let id_start = out.len();
         self.id.encode(row, out);
@@ -77,9 +84,11 @@ impl<'a> FeatureEncoder<'a> {
         out.extend_from_slice(b",\"geometry\":");
         match self.geometry.as_ref().and_then(|g| g.get(row)) {
             Some(wkb) => {
-                write_geometry(wkb, self.decimals, out).map_err(|source| EncodeError::Geometry {
-                    id: String::from_utf8_lossy(&out[id_start..id_end]).into_owned(),
-                    source,
+                write_geometry(wkb, self.decimals, out).map_err(|source| {
+                    EncodeError::Geometry {
+                        id: String::from_utf8_lossy(&out[id_start..id_end]).into_owned(),
+                        source,
+                    }
                 })?;
             }
             _ => out.extend_from_slice(b"null"),

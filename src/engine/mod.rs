@@ -15,9 +15,11 @@ use arc_swap::ArcSwapOption;
 use arrow::array::RecordBatch;
 use chrono::{DateTime, Utc};
 use datafusion::common::Column;
-use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
 use datafusion::datasource::TableProvider;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::error::DataFusionError;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::functions::core::expr_fn::get_field;
@@ -130,13 +132,19 @@ impl Engine {
                     changed.push(id.clone());
                 }
                 Ok(None) => {}
-                Err(e) => tracing::error!(dataset = %id, error = %e, "cannot open the current version"),
+                Err(e) => {
+                    tracing::error!(dataset = %id, error = %e, "cannot open the current version")
+                }
             }
         }
         changed
     }
 
-    async fn refresh_one(&self, id: &DatasetId, slot: &ArcSwapOption<DatasetVersion>) -> Result<Option<u64>, EngineError> {
+    async fn refresh_one(
+        &self,
+        id: &DatasetId,
+        slot: &ArcSwapOption<DatasetVersion>,
+    ) -> Result<Option<u64>, EngineError> {
         let on_disk = self.store.current_version(id)?;
         let loaded = slot.load().as_ref().map(|v| v.version());
         match on_disk {
@@ -167,7 +175,11 @@ impl Engine {
     }
 
     /// A given version: the current one, or an older one still on disk (for paging cursors).
-    pub async fn version(&self, id: &DatasetId, version: u64) -> Result<Arc<DatasetVersion>, EngineError> {
+    pub async fn version(
+        &self,
+        id: &DatasetId,
+        version: u64,
+    ) -> Result<Arc<DatasetVersion>, EngineError> {
         if let Some(cur) = self.current(id).filter(|c| c.version() == version) {
             return Ok(cur);
         }
@@ -191,14 +203,25 @@ impl Engine {
     }
 
     /// Streams one page of features: id, properties, geometry (no bbox column).
-    pub async fn items(&self, v: &DatasetVersion, q: &ItemsQuery) -> Result<SendableRecordBatchStream, EngineError> {
+    pub async fn items(
+        &self,
+        v: &DatasetVersion,
+        q: &ItemsQuery,
+    ) -> Result<SendableRecordBatchStream, EngineError> {
         let mut df = self.ctx.read_table(v.table.clone())?;
         let mut predicates = Vec::new();
-        if let Some(b) = q.bbox.filter(|_| v.has_geometry()) {
-            predicates.push(bbox_predicate(v, b));
+        match q.bbox {
+            Some(b) if v.has_geometry() => predicates.push(bbox_predicate(v, b)),
+            // A feature without geometry intersects no box.
+            Some(_) => predicates.push(lit(false)),
+            None => {}
         }
         if let (Some(t), Some(temporal)) = (q.datetime, &v.manifest.temporal) {
-            predicates.extend(datetime_predicates(&temporal.start, temporal.end.as_deref(), t));
+            predicates.extend(datetime_predicates(
+                &temporal.start,
+                temporal.end.as_deref(),
+                t,
+            ));
         }
         if let Some(p) = predicates.into_iter().reduce(Expr::and) {
             df = df.filter(p)?;
@@ -209,7 +232,11 @@ impl Engine {
     }
 
     /// One feature by id, or `None`.
-    pub async fn feature(&self, v: &DatasetVersion, id: &str) -> Result<Option<RecordBatch>, EngineError> {
+    pub async fn feature(
+        &self,
+        v: &DatasetVersion,
+        id: &str,
+    ) -> Result<Option<RecordBatch>, EngineError> {
         let value = if v.manifest.id_type == "integer" {
             match id.parse::<i64>() {
                 Ok(n) => lit(n),
@@ -229,11 +256,17 @@ impl Engine {
     }
 }
 
-async fn parquet_table(ctx: &SessionContext, path: &Path) -> Result<Arc<dyn TableProvider>, DataFusionError> {
+async fn parquet_table(
+    ctx: &SessionContext,
+    path: &Path,
+) -> Result<Arc<dyn TableProvider>, DataFusionError> {
     let url = ListingTableUrl::parse(path.to_string_lossy())?;
-    let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let options =
+        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
     let schema = options.infer_schema(&ctx.state(), &url).await?;
-    let config = ListingTableConfig::new(url).with_listing_options(options).with_schema(schema);
+    let config = ListingTableConfig::new(url)
+        .with_listing_options(options)
+        .with_schema(schema);
     Ok(Arc::new(ListingTable::try_new(config)?))
 }
 
@@ -305,7 +338,11 @@ fn datetime_predicates(start_col: &str, end_col: Option<&str>, t: TimeRange) -> 
         preds.push(column(end_col).is_null().or(column(end_col).gt_eq(ts(s))));
     }
     if let Some(e) = t.end {
-        preds.push(column(start_col).is_null().or(column(start_col).lt_eq(ts(e))));
+        preds.push(
+            column(start_col)
+                .is_null()
+                .or(column(start_col).lt_eq(ts(e))),
+        );
     }
     if start_col == end_col {
         // An instant with no value matches no time range.

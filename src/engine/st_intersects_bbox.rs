@@ -8,7 +8,8 @@ use arrow::datatypes::DataType;
 use datafusion::common::{ScalarValue, exec_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::{
-    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature, Volatility,
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
+    Volatility,
 };
 use geo::{Intersects, Rect, coord};
 
@@ -26,10 +27,22 @@ impl StIntersectsBbox {
     pub fn udf() -> ScalarUDF {
         ScalarUDF::new_from_impl(StIntersectsBbox {
             signature: Signature::one_of(
-                [DataType::Binary, DataType::LargeBinary, DataType::BinaryView]
-                    .into_iter()
-                    .map(|g| TypeSignature::Exact(vec![g, DataType::Float64, DataType::Float64, DataType::Float64, DataType::Float64]))
-                    .collect(),
+                [
+                    DataType::Binary,
+                    DataType::LargeBinary,
+                    DataType::BinaryView,
+                ]
+                .into_iter()
+                .map(|g| {
+                    TypeSignature::Exact(vec![
+                        g,
+                        DataType::Float64,
+                        DataType::Float64,
+                        DataType::Float64,
+                        DataType::Float64,
+                    ])
+                })
+                .collect(),
                 Volatility::Immutable,
             ),
         })
@@ -66,7 +79,10 @@ impl ScalarUDFImpl for StIntersectsBbox {
         );
         let array = geometry.to_array(args.number_rows)?;
         let Some(geometries) = WkbColumn::new(array.as_ref()) else {
-            return exec_err!("st_intersects_bbox: the geometry must be WKB, not {}", array.data_type());
+            return exec_err!(
+                "st_intersects_bbox: the geometry must be WKB, not {}",
+                array.data_type()
+            );
         };
         let mut out = BooleanBuilder::with_capacity(geometries.len());
         for i in 0..geometries.len() {

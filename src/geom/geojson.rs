@@ -59,15 +59,18 @@ impl Sink for Writer<'_> {
     }
 
     fn end_geometry(&mut self, _kind: Kind) {
-        if let Some(frame) = self.stack.pop() {
-            if !frame.bare {
-                self.out.push(b'}');
-            }
+        if let Some(frame) = self.stack.pop()
+            && !frame.bare
+        {
+            self.out.push(b'}');
         }
     }
 
     fn begin_coords(&mut self, _count: usize) {
-        let frame = self.stack.last_mut().expect("coordinates belong to a geometry");
+        let frame = self
+            .stack
+            .last_mut()
+            .expect("coordinates belong to a geometry");
         frame.first_coord = true;
         if frame.kind == Kind::Polygon {
             if !frame.first_part {
@@ -95,7 +98,10 @@ impl Sink for Writer<'_> {
     }
 
     fn coord(&mut self, x: f64, y: f64, z: Option<f64>) {
-        let frame = self.stack.last_mut().expect("coordinates belong to a geometry");
+        let frame = self
+            .stack
+            .last_mut()
+            .expect("coordinates belong to a geometry");
         if frame.kind == Kind::Point && x.is_nan() && y.is_nan() {
             // POINT EMPTY
             self.out.extend_from_slice(b"[]");
@@ -155,6 +161,10 @@ mod tests {
             }
             self
         }
+        fn z(mut self, z: f64) -> Self {
+            self.0.extend_from_slice(&z.to_le_bytes());
+            self
+        }
         fn raw(mut self, other: W) -> Self {
             self.0.extend_from_slice(&other.0);
             self
@@ -170,7 +180,10 @@ mod tests {
     #[test]
     fn point_rounds_to_seven_decimals() {
         let p = W::new(1).xy(&[(5.387203512345, 52.155172301)]);
-        assert_eq!(json(&p.0), r#"{"type":"Point","coordinates":[5.3872035,52.1551723]}"#);
+        assert_eq!(
+            json(&p.0),
+            r#"{"type":"Point","coordinates":[5.3872035,52.1551723]}"#
+        );
     }
 
     #[test]
@@ -193,13 +206,19 @@ mod tests {
             json(&mp.0),
             r#"{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]],[[[0,0],[1,0],[1,1],[0,0]]]]}"#
         );
-        let mpt = W::new(4).n(2).raw(W::new(1).xy(&[(1.5, 2.0)])).raw(W::new(1).xy(&[(3.0, 4.25)]));
-        assert_eq!(json(&mpt.0), r#"{"type":"MultiPoint","coordinates":[[1.5,2],[3,4.25]]}"#);
+        let mpt = W::new(4)
+            .n(2)
+            .raw(W::new(1).xy(&[(1.5, 2.0)]))
+            .raw(W::new(1).xy(&[(3.0, 4.25)]));
+        assert_eq!(
+            json(&mpt.0),
+            r#"{"type":"MultiPoint","coordinates":[[1.5,2],[3,4.25]]}"#
+        );
     }
 
     #[test]
     fn collection_members_keep_their_type_and_z_is_written() {
-        let pz = W::new(1001).xy(&[(1.0, 2.0)]).xy(&[(3.0, 0.0)]);
+        let pz = W::new(1001).xy(&[(1.0, 2.0)]).z(3.0);
         let line = W::new(2).n(2).xy(&[(0.0, 0.0), (1.0, 1.0)]);
         let gc = W::new(7).n(2).raw(pz).raw(line);
         assert_eq!(

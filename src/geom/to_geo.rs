@@ -1,6 +1,9 @@
 //! WKB → `geo` geometry, for the exact spatial tests that follow the bbox prefilter.
 
-use geo::{Coord, Geometry, GeometryCollection, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
+use geo::{
+    Coord, Geometry, GeometryCollection, LineString, MultiLineString, MultiPoint, MultiPolygon,
+    Point, Polygon,
+};
 
 use super::wkb::{self, Kind, Sink, WkbError};
 
@@ -34,21 +37,37 @@ impl Sink for Builder {
                 .and_then(|r| r.first().copied())
                 .filter(|c| !c.x.is_nan())
                 .map(|c| Geometry::Point(Point(c))),
-            Kind::LineString => Some(Geometry::LineString(LineString(rings.next().unwrap_or_default()))),
+            Kind::LineString => Some(Geometry::LineString(LineString(
+                rings.next().unwrap_or_default(),
+            ))),
             Kind::Polygon => {
                 let exterior = LineString(rings.next().unwrap_or_default());
-                Some(Geometry::Polygon(Polygon::new(exterior, rings.map(LineString).collect())))
+                Some(Geometry::Polygon(Polygon::new(
+                    exterior,
+                    rings.map(LineString).collect(),
+                )))
             }
             Kind::MultiPoint => Some(Geometry::MultiPoint(MultiPoint(
-                p.children.into_iter().filter_map(|g| Point::try_from(g).ok()).collect(),
+                p.children
+                    .into_iter()
+                    .filter_map(|g| Point::try_from(g).ok())
+                    .collect(),
             ))),
             Kind::MultiLineString => Some(Geometry::MultiLineString(MultiLineString(
-                p.children.into_iter().filter_map(|g| LineString::try_from(g).ok()).collect(),
+                p.children
+                    .into_iter()
+                    .filter_map(|g| LineString::try_from(g).ok())
+                    .collect(),
             ))),
             Kind::MultiPolygon => Some(Geometry::MultiPolygon(MultiPolygon(
-                p.children.into_iter().filter_map(|g| Polygon::try_from(g).ok()).collect(),
+                p.children
+                    .into_iter()
+                    .filter_map(|g| Polygon::try_from(g).ok())
+                    .collect(),
             ))),
-            Kind::GeometryCollection => Some(Geometry::GeometryCollection(GeometryCollection(p.children))),
+            Kind::GeometryCollection => {
+                Some(Geometry::GeometryCollection(GeometryCollection(p.children)))
+            }
         };
         match (self.stack.last_mut(), geometry) {
             (Some(parent), Some(g)) => parent.children.push(g),

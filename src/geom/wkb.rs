@@ -73,19 +73,30 @@ impl Reader<'_> {
 
     fn u32(&mut self, le: bool) -> Result<u32, WkbError> {
         let b = self.take::<4>()?;
-        Ok(if le { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) })
+        Ok(if le {
+            u32::from_le_bytes(b)
+        } else {
+            u32::from_be_bytes(b)
+        })
     }
 
     fn f64(&mut self, le: bool) -> Result<f64, WkbError> {
         let b = self.take::<8>()?;
-        Ok(if le { f64::from_le_bytes(b) } else { f64::from_be_bytes(b) })
+        Ok(if le {
+            f64::from_le_bytes(b)
+        } else {
+            f64::from_be_bytes(b)
+        })
     }
 
     /// A count, bounded by the bytes left so that a corrupt count cannot allocate or loop long.
     fn count(&mut self, le: bool, min_item_bytes: usize) -> Result<usize, WkbError> {
         let n = self.u32(le)? as usize;
         if n.saturating_mul(min_item_bytes) > self.buf.len() - self.pos {
-            return Err(WkbError(format!("count {n} exceeds the data at byte {}", self.pos)));
+            return Err(WkbError(format!(
+                "count {n} exceeds the data at byte {}",
+                self.pos
+            )));
         }
         Ok(n)
     }
@@ -163,7 +174,14 @@ impl Reader<'_> {
         Ok(())
     }
 
-    fn coords(&mut self, sink: &mut dyn Sink, le: bool, n: usize, has_z: bool, has_m: bool) -> Result<(), WkbError> {
+    fn coords(
+        &mut self,
+        sink: &mut dyn Sink,
+        le: bool,
+        n: usize,
+        has_z: bool,
+        has_m: bool,
+    ) -> Result<(), WkbError> {
         for _ in 0..n {
             let x = self.f64(le)?;
             let y = self.f64(le)?;

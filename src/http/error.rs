@@ -50,13 +50,15 @@ impl ApiError {
 impl From<EngineError> for ApiError {
     fn from(e: EngineError) -> Self {
         match e {
-            EngineError::NotIngested(id) => ApiError::NotFound(format!("collection `{id}` has no data yet")),
-            EngineError::VersionGone { .. } => ApiError::NotFound(format!(
-                "{e}; start again from the first page"
-            )),
-            EngineError::DataFusion(datafusion::error::DataFusionError::ResourcesExhausted(msg)) => {
-                ApiError::Unavailable(format!("resources exhausted: {msg}"))
+            EngineError::NotIngested(id) => {
+                ApiError::NotFound(format!("collection `{id}` has no data yet"))
             }
+            EngineError::VersionGone { .. } => {
+                ApiError::NotFound(format!("{e}; start again from the first page"))
+            }
+            EngineError::DataFusion(datafusion::error::DataFusionError::ResourcesExhausted(
+                msg,
+            )) => ApiError::Unavailable(format!("resources exhausted: {msg}")),
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -85,7 +87,9 @@ impl IntoResponse for ApiError {
             HeaderValue::from_static("application/problem+json"),
         );
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
         response
     }

@@ -15,7 +15,10 @@ pub enum Lang {
 impl Lang {
     /// From `Accept-Language`: the first of nl/en in the client's order of preference.
     pub fn from_headers(headers: &HeaderMap) -> Lang {
-        let Some(value) = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()) else {
+        let Some(value) = headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+        else {
             return Lang::Nl;
         };
         let mut ranges: Vec<(f32, &str)> = value
@@ -69,9 +72,7 @@ pub fn require_acceptable(headers: &HeaderMap, offered: &[&str]) -> Result<(), A
         let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
         let refused = parts.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
         !refused
-            && (media == "*/*"
-                || media == "application/*"
-                || offered.iter().any(|o| *o == media))
+            && (media == "*/*" || media == "application/*" || offered.iter().any(|o| *o == media))
     });
     if acceptable {
         Ok(())
@@ -96,9 +97,18 @@ mod tests {
     #[test]
     fn language_follows_preference_order() {
         assert_eq!(Lang::from_headers(&HeaderMap::new()), Lang::Nl);
-        assert_eq!(Lang::from_headers(&headers(header::ACCEPT_LANGUAGE, "en-GB,en;q=0.9")), Lang::En);
-        assert_eq!(Lang::from_headers(&headers(header::ACCEPT_LANGUAGE, "de, en;q=0.5, nl;q=0.8")), Lang::Nl);
-        assert_eq!(Lang::from_headers(&headers(header::ACCEPT_LANGUAGE, "fr")), Lang::Nl);
+        assert_eq!(
+            Lang::from_headers(&headers(header::ACCEPT_LANGUAGE, "en-GB,en;q=0.9")),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::from_headers(&headers(header::ACCEPT_LANGUAGE, "de, en;q=0.5, nl;q=0.8")),
+            Lang::Nl
+        );
+        assert_eq!(
+            Lang::from_headers(&headers(header::ACCEPT_LANGUAGE, "fr")),
+            Lang::Nl
+        );
     }
 
     #[test]
@@ -106,8 +116,12 @@ mod tests {
         let json = ["application/json", "application/geo+json"];
         assert!(require_acceptable(&HeaderMap::new(), &json).is_ok());
         assert!(require_acceptable(&headers(header::ACCEPT, "text/html,*/*;q=0.8"), &json).is_ok());
-        assert!(require_acceptable(&headers(header::ACCEPT, "application/geo+json"), &json).is_ok());
+        assert!(
+            require_acceptable(&headers(header::ACCEPT, "application/geo+json"), &json).is_ok()
+        );
         assert!(require_acceptable(&headers(header::ACCEPT, "text/csv"), &json).is_err());
-        assert!(require_acceptable(&headers(header::ACCEPT, "application/json;q=0"), &json).is_err());
+        assert!(
+            require_acceptable(&headers(header::ACCEPT, "application/json;q=0"), &json).is_err()
+        );
     }
 }

@@ -44,14 +44,18 @@ pub fn bbox_fields() -> Fields {
 }
 
 fn bbox_array(bbox: &[Option<[f64; 4]>]) -> ArrayRef {
-    let mut builders: [Float64Builder; 4] = std::array::from_fn(|_| Float64Builder::with_capacity(bbox.len()));
+    let mut builders: [Float64Builder; 4] =
+        std::array::from_fn(|_| Float64Builder::with_capacity(bbox.len()));
     for b in bbox {
         let v = b.unwrap_or([0.0; 4]);
         for (builder, value) in builders.iter_mut().zip(v) {
             builder.append_value(value);
         }
     }
-    let children: Vec<ArrayRef> = builders.into_iter().map(|mut b| Arc::new(b.finish()) as ArrayRef).collect();
+    let children: Vec<ArrayRef> = builders
+        .into_iter()
+        .map(|mut b| Arc::new(b.finish()) as ArrayRef)
+        .collect();
     let nulls = NullBuffer::from(bbox.iter().map(Option::is_some).collect::<Vec<bool>>());
     Arc::new(StructArray::new(bbox_fields(), children, Some(nulls)))
 }
@@ -82,7 +86,9 @@ fn geo_metadata(geometry: &GeometryToWrite) -> String {
 }
 
 fn rows_per_group(rows: usize, geometry: Option<&GeometryToWrite>) -> usize {
-    let geometry_bytes = geometry.map(|g| g.wkb.get_buffer_memory_size()).unwrap_or(0);
+    let geometry_bytes = geometry
+        .map(|g| g.wkb.get_buffer_memory_size())
+        .unwrap_or(0);
     let avg_row = geometry_bytes / rows.max(1) + 128;
     (TARGET_GROUP_BYTES / avg_row).clamp(MIN_GROUP_ROWS, MAX_GROUP_ROWS)
 }
@@ -100,9 +106,17 @@ pub fn write(
     let mut arrays: Vec<ArrayRef> = columns.into_iter().map(|(_, a)| a).collect();
     let mut metadata = Vec::new();
     if let Some(g) = &geometry {
-        fields.push(Arc::new(Field::new(GEOMETRY_COLUMN, DataType::Binary, true)));
+        fields.push(Arc::new(Field::new(
+            GEOMETRY_COLUMN,
+            DataType::Binary,
+            true,
+        )));
         arrays.push(g.wkb.clone());
-        fields.push(Arc::new(Field::new(BBOX_COLUMN, DataType::Struct(bbox_fields()), true)));
+        fields.push(Arc::new(Field::new(
+            BBOX_COLUMN,
+            DataType::Struct(bbox_fields()),
+            true,
+        )));
         arrays.push(bbox_array(g.bbox));
         metadata.push(KeyValue::new("geo".to_owned(), geo_metadata(g)));
     }

@@ -32,7 +32,10 @@ pub fn index_in(extent: [f64; 4], px: f64, py: f64) -> u64 {
             0
         }
     };
-    index(scale(px, extent[0], extent[2]), scale(py, extent[1], extent[3]))
+    index(
+        scale(px, extent[0], extent[2]),
+        scale(py, extent[1], extent[3]),
+    )
 }
 
 #[cfg(test)]

@@ -25,10 +25,12 @@ pub use geoparquet::{BBOX_COLUMN, GEOMETRY_COLUMN};
 pub use ogr::SourceSummary;
 
 use crate::catalog::{Dataset, DuplicatePolicy, FeatureKey, Temporal};
-use crate::store::{ColumnInfo, GeometryInfo, Manifest, SourceInfo, Store, StoreError, TemporalInfo};
+use crate::store::{
+    ColumnInfo, GeometryInfo, Manifest, SourceInfo, Store, StoreError, TemporalInfo,
+};
 
 /// Bumped when the stored layout changes, so that every dataset re-ingests.
-const FORMAT_VERSION: &str = "ontsluit-geoparquet-2";
+const FORMAT_VERSION: &str = "ontsluit-geoparquet-3";
 /// Name of the feature id column.
 pub const ID_COLUMN: &str = "id";
 
@@ -93,7 +95,10 @@ fn source_files(path: &Path) -> Vec<PathBuf> {
                 p != path
                     && p.file_stem().and_then(|s| s.to_str()) == Some(stem)
                     && p.extension().is_some_and(|e| {
-                        matches!(e.to_str(), Some("dbf" | "shx" | "prj" | "cpg" | "qix" | "sbn" | "sbx"))
+                        matches!(
+                            e.to_str(),
+                            Some("dbf" | "shx" | "prj" | "cpg" | "qix" | "sbn" | "sbx")
+                        )
                     })
             })
             .collect();
@@ -109,14 +114,13 @@ pub fn checksum(ds: &Dataset) -> Result<String, IngestError> {
     h.update(FORMAT_VERSION.as_bytes());
     h.update(ds.entry_fingerprint.as_bytes());
     for file in source_files(&ds.source.path) {
-        let mut f = std::fs::File::open(&file).map_err(|e| {
-            IngestError::source(ds, format!("cannot read {}: {e}", file.display()))
-        })?;
+        let mut f = std::fs::File::open(&file)
+            .map_err(|e| IngestError::source(ds, format!("cannot read {}: {e}", file.display())))?;
         let mut buf = vec![0u8; 1 << 16];
         loop {
-            let n = f
-                .read(&mut buf)
-                .map_err(|e| IngestError::source(ds, format!("cannot read {}: {e}", file.display())))?;
+            let n = f.read(&mut buf).map_err(|e| {
+                IngestError::source(ds, format!("cannot read {}: {e}", file.display()))
+            })?;
             if n == 0 {
                 break;
             }
@@ -127,7 +131,12 @@ pub fn checksum(ds: &Dataset) -> Result<String, IngestError> {
 }
 
 /// Ingests one dataset into the store. `progress` receives (features read, total).
-pub fn ingest(ds: &Dataset, store: &Store, force: bool, progress: &dyn Fn(u64, u64)) -> Result<Outcome, IngestError> {
+pub fn ingest(
+    ds: &Dataset,
+    store: &Store,
+    force: bool,
+    progress: &dyn Fn(u64, u64),
+) -> Result<Outcome, IngestError> {
     let started = Instant::now();
     let store_err = |source| IngestError::Store {
         dataset: ds.id.to_string(),
@@ -144,14 +153,13 @@ pub fn ingest(ds: &Dataset, store: &Store, force: bool, progress: &dyn Fn(u64, u
         ));
     }
     let checksum = checksum(ds)?;
-    if !force {
-        if let Some(current) = store.current_manifest(&ds.id).map_err(store_err)? {
-            if current.checksum == checksum {
-                return Ok(Outcome::Unchanged {
-                    version: current.version,
-                });
-            }
-        }
+    if !force
+        && let Some(current) = store.current_manifest(&ds.id).map_err(store_err)?
+        && current.checksum == checksum
+    {
+        return Ok(Outcome::Unchanged {
+            version: current.version,
+        });
     }
 
     let table = ogr::read(ds, progress)?;
@@ -181,7 +189,12 @@ pub fn ingest(ds: &Dataset, store: &Store, force: bool, progress: &dyn Fn(u64, u
         data_bytes: bytes,
         data_sha256: sha,
         id_column: ID_COLUMN.into(),
-        id_type: if prepared.id.data_type() == &DataType::Int64 { "integer" } else { "string" }.into(),
+        id_type: if prepared.id.data_type() == &DataType::Int64 {
+            "integer"
+        } else {
+            "string"
+        }
+        .into(),
         geometry: prepared.geometry.as_ref().map(|g| GeometryInfo {
             column: GEOMETRY_COLUMN.into(),
             types: g.types.clone(),
@@ -270,7 +283,9 @@ fn prepare(ds: &Dataset, mut table: ogr::SourceTable) -> Result<Prepared, Ingest
                 keep.push(row);
             }
             Some(&first) => {
-                if ds.duplicates == DuplicatePolicy::DropIdentical && content.hash(first) == content.hash(row) {
+                if ds.duplicates == DuplicatePolicy::DropIdentical
+                    && content.hash(first) == content.hash(row)
+                {
                     dropped += 1;
                 } else if !conflicts.contains(&id.as_str()) {
                     conflicts.push(id);
@@ -279,7 +294,11 @@ fn prepare(ds: &Dataset, mut table: ogr::SourceTable) -> Result<Prepared, Ingest
         }
     }
     if !conflicts.is_empty() {
-        let shown: Vec<String> = conflicts.iter().take(10).map(|k| format!("`{k}`")).collect();
+        let shown: Vec<String> = conflicts
+            .iter()
+            .take(10)
+            .map(|k| format!("`{k}`"))
+            .collect();
         let key = match &ds.key {
             FeatureKey::Columns(c) => format!("key ({})", c.join(", ")),
             FeatureKey::ContentHash => "content hash (identical features)".into(),
@@ -348,7 +367,12 @@ fn union_bbox(bboxes: &[Option<[f64; 4]>]) -> Option<[f64; 4]> {
     bboxes.iter().flatten().fold(None, |acc, b| {
         Some(match acc {
             None => *b,
-            Some(a) => [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])],
+            Some(a) => [
+                a[0].min(b[0]),
+                a[1].min(b[1]),
+                a[2].max(b[2]),
+                a[3].max(b[3]),
+            ],
         })
     })
 }
@@ -364,7 +388,9 @@ impl RowContent {
         let formatters: Vec<ArrayFormatter> = table
             .fields
             .iter()
-            .map(|(_, a)| ArrayFormatter::try_new(a.as_ref(), &options).expect("every stored type formats"))
+            .map(|(_, a)| {
+                ArrayFormatter::try_new(a.as_ref(), &options).expect("every stored type formats")
+            })
             .collect();
         let wkb = wkb.map(|a| a.as_binary::<i32>());
         let hashes = (0..table.rows)
@@ -374,10 +400,10 @@ impl RowContent {
                     h.update(f.value(row).to_string().as_bytes());
                     h.update([0x1f]);
                 }
-                if let Some(w) = wkb {
-                    if w.is_valid(row) {
-                        h.update(w.value(row));
-                    }
+                if let Some(w) = wkb
+                    && w.is_valid(row)
+                {
+                    h.update(w.value(row));
                 }
                 h.finalize().into()
             })
@@ -397,11 +423,20 @@ struct Ids {
     text: Vec<String>,
 }
 
-fn make_ids(ds: &Dataset, table: &ogr::SourceTable, content: &RowContent) -> Result<Ids, IngestError> {
+fn make_ids(
+    ds: &Dataset,
+    table: &ogr::SourceTable,
+    content: &RowContent,
+) -> Result<Ids, IngestError> {
     let cols = match &ds.key {
         FeatureKey::ContentHash => {
             let text: Vec<String> = (0..table.rows)
-                .map(|r| content.hash(r)[..8].iter().map(|b| format!("{b:02x}")).collect())
+                .map(|r| {
+                    content.hash(r)[..8]
+                        .iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect()
+                })
                 .collect();
             return Ok(Ids {
                 array: Arc::new(StringArray::from(text.clone())),
@@ -413,13 +448,20 @@ fn make_ids(ds: &Dataset, table: &ogr::SourceTable, content: &RowContent) -> Res
     let arrays: Vec<&ArrayRef> = cols
         .iter()
         .map(|c| {
-            let pos = table.source_names.iter().position(|s| s == c).expect("key columns checked against the source");
+            let pos = table
+                .source_names
+                .iter()
+                .position(|s| s == c)
+                .expect("key columns checked against the source");
             &table.fields[pos].1
         })
         .collect();
     for (col, a) in cols.iter().zip(&arrays) {
         if let Some(row) = (0..a.len()).find(|&r| a.is_null(r)) {
-            return Err(IngestError::source(ds, format!("feature {}: key column `{col}` is empty", row + 1)));
+            return Err(IngestError::source(
+                ds,
+                format!("feature {}: key column `{col}` is empty", row + 1),
+            ));
         }
     }
     let options = FormatOptions::default();
@@ -428,9 +470,16 @@ fn make_ids(ds: &Dataset, table: &ogr::SourceTable, content: &RowContent) -> Res
         .map(|a| ArrayFormatter::try_new(a.as_ref(), &options).expect("every stored type formats"))
         .collect();
     let text: Vec<String> = (0..table.rows)
-        .map(|r| formatters.iter().map(|f| f.value(r).to_string()).collect::<Vec<_>>().join(":"))
+        .map(|r| {
+            formatters
+                .iter()
+                .map(|f| f.value(r).to_string())
+                .collect::<Vec<_>>()
+                .join(":")
+        })
         .collect();
-    let integer = arrays.len() == 1 && matches!(arrays[0].data_type(), DataType::Int32 | DataType::Int64);
+    let integer =
+        arrays.len() == 1 && matches!(arrays[0].data_type(), DataType::Int32 | DataType::Int64);
     let array: ArrayRef = if integer {
         cast(arrays[0].as_ref(), &DataType::Int64).expect("integers widen")
     } else {
@@ -452,7 +501,11 @@ fn temporal_columns(ds: &Dataset) -> Vec<&str> {
 fn convert_temporal_columns(ds: &Dataset, table: &mut ogr::SourceTable) -> Result<(), IngestError> {
     let ts = DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()));
     for col in temporal_columns(ds) {
-        let pos = table.source_names.iter().position(|s| s == col).expect("checked against the source");
+        let pos = table
+            .source_names
+            .iter()
+            .position(|s| s == col)
+            .expect("checked against the source");
         let (field, array) = &table.fields[pos];
         if matches!(array.data_type(), DataType::Timestamp(_, _)) {
             continue;
@@ -461,9 +514,15 @@ fn convert_temporal_columns(ds: &Dataset, table: &mut ogr::SourceTable) -> Resul
             safe: false,
             ..Default::default()
         };
-        let converted = arrow::compute::cast_with_options(array.as_ref(), &ts, &options).map_err(|e| {
-            IngestError::source(ds, format!("temporal column `{col}` holds a value that is not a date or time: {e}"))
-        })?;
+        let converted =
+            arrow::compute::cast_with_options(array.as_ref(), &ts, &options).map_err(|e| {
+                IngestError::source(
+                    ds,
+                    format!(
+                        "temporal column `{col}` holds a value that is not a date or time: {e}"
+                    ),
+                )
+            })?;
         let field = Arc::new(Field::new(field.name(), ts.clone(), true));
         table.fields[pos] = (field, converted);
     }
@@ -476,14 +535,23 @@ fn temporal_info(ds: &Dataset, table: &ogr::SourceTable) -> Option<TemporalInfo>
         return None;
     }
     let array_of = |c: &str| {
-        let pos = table.source_names.iter().position(|s| s == c).expect("checked against the source");
+        let pos = table
+            .source_names
+            .iter()
+            .position(|s| s == c)
+            .expect("checked against the source");
         &table.fields[pos]
     };
     let bound = |c: &str, max: bool| -> Option<String> {
         let (_, a) = array_of(c);
         let a = a.as_primitive::<arrow::datatypes::TimestampMillisecondType>();
-        let v = if max { arrow::compute::max(a) } else { arrow::compute::min(a) }?;
-        chrono::DateTime::from_timestamp_millis(v).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        let v = if max {
+            arrow::compute::max(a)
+        } else {
+            arrow::compute::min(a)
+        }?;
+        chrono::DateTime::from_timestamp_millis(v)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
     };
     let start = cols[0];
     let end = *cols.last().expect("non-empty");
@@ -494,7 +562,11 @@ fn temporal_info(ds: &Dataset, table: &ogr::SourceTable) -> Option<TemporalInfo>
     })
 }
 
-fn write_version(ds: &Dataset, p: &Prepared, path: &Path) -> Result<(usize, u64, String), IngestError> {
+fn write_version(
+    ds: &Dataset,
+    p: &Prepared,
+    path: &Path,
+) -> Result<(usize, u64, String), IngestError> {
     let id_field = Arc::new(Field::new(ID_COLUMN, p.id.data_type().clone(), false));
     let mut columns = vec![(id_field, p.id.clone())];
     columns.extend(p.fields.iter().cloned());
@@ -504,11 +576,13 @@ fn write_version(ds: &Dataset, p: &Prepared, path: &Path) -> Result<(usize, u64,
         types: &g.types,
         extent: g.extent,
     });
-    let row_groups = geoparquet::write(path, columns, geometry).map_err(|source| IngestError::Parquet {
-        dataset: ds.id.to_string(),
-        source,
-    })?;
-    let bytes = std::fs::read(path).map_err(|e| IngestError::source(ds, format!("{}: {e}", path.display())))?;
+    let row_groups =
+        geoparquet::write(path, columns, geometry).map_err(|source| IngestError::Parquet {
+            dataset: ds.id.to_string(),
+            source,
+        })?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| IngestError::source(ds, format!("{}: {e}", path.display())))?;
     let sha = format!("{:x}", Sha256::digest(&bytes));
     Ok((row_groups, bytes.len() as u64, sha))
 }

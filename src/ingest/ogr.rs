@@ -71,23 +71,35 @@ fn open(ds: &Dataset) -> Result<GdalDataset, IngestError> {
             ..Default::default()
         },
     )
-    .map_err(|e| IngestError::source(ds, format!("GDAL cannot open {}: {e}", ds.source.path.display())))
+    .map_err(|e| {
+        IngestError::source(
+            ds,
+            format!("GDAL cannot open {}: {e}", ds.source.path.display()),
+        )
+    })
 }
 
 fn layer<'a>(ds: &Dataset, gdal: &'a GdalDataset) -> Result<gdal::vector::Layer<'a>, IngestError> {
     match &ds.source.layer {
         Some(name) => gdal.layer_by_name(name).map_err(|_| {
             let names: Vec<String> = gdal.layers().map(|l| l.name()).collect();
-            IngestError::source(ds, format!("no layer `{name}` (layers: {})", names.join(", ")))
+            IngestError::source(
+                ds,
+                format!("no layer `{name}` (layers: {})", names.join(", ")),
+            )
         }),
-        None if gdal.layer_count() == 1 => {
-            gdal.layer(0).map_err(|e| IngestError::source(ds, e.to_string()))
-        }
+        None if gdal.layer_count() == 1 => gdal
+            .layer(0)
+            .map_err(|e| IngestError::source(ds, e.to_string())),
         None => {
             let names: Vec<String> = gdal.layers().map(|l| l.name()).collect();
             Err(IngestError::source(
                 ds,
-                format!("the source has {} layers ({}); set source.layer", names.len(), names.join(", ")),
+                format!(
+                    "the source has {} layers ({}); set source.layer",
+                    names.len(),
+                    names.join(", ")
+                ),
             ))
         }
     }
@@ -100,10 +112,16 @@ fn srs_label(srs: &SpatialRef) -> Option<String> {
     }
 }
 
-fn source_srs(ds: &Dataset, layer: &gdal::vector::Layer) -> Result<Option<SpatialRef>, IngestError> {
+fn source_srs(
+    ds: &Dataset,
+    layer: &gdal::vector::Layer,
+) -> Result<Option<SpatialRef>, IngestError> {
     let mut srs = match &ds.source.crs_override {
         Some(def) => Some(SpatialRef::from_definition(def).map_err(|e| {
-            IngestError::source(ds, format!("source.crs `{def}` is not a CRS GDAL knows: {e}"))
+            IngestError::source(
+                ds,
+                format!("source.crs `{def}` is not a CRS GDAL knows: {e}"),
+            )
         })?),
         None => layer.spatial_ref(),
     };
@@ -156,7 +174,11 @@ fn check_columns_exist(ds: &Dataset, columns: &[String]) -> Result<(), IngestErr
     } else {
         Err(IngestError::source(
             ds,
-            format!("{} (the source has: {})", missing.join("; "), columns.join(", ")),
+            format!(
+                "{} (the source has: {})",
+                missing.join("; "),
+                columns.join(", ")
+            ),
         ))
     }
 }
@@ -174,7 +196,9 @@ enum Builder {
 impl Builder {
     fn for_ogr(field_type: OGRFieldType::Type, boolean: bool) -> (Builder, DataType) {
         match field_type {
-            OGRFieldType::OFTInteger if boolean => (Builder::Bool(BooleanBuilder::new()), DataType::Boolean),
+            OGRFieldType::OFTInteger if boolean => {
+                (Builder::Bool(BooleanBuilder::new()), DataType::Boolean)
+            }
             OGRFieldType::OFTInteger => (Builder::I32(Int32Builder::new()), DataType::Int32),
             OGRFieldType::OFTInteger64 => (Builder::I64(Int64Builder::new()), DataType::Int64),
             OGRFieldType::OFTReal => (Builder::F64(Float64Builder::new()), DataType::Float64),
@@ -199,13 +223,19 @@ impl Builder {
                 let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
                 b.append_value((d - epoch).num_days() as i32)
             }
-            (Builder::Ts(b), Some(FieldValue::DateTimeValue(t))) => b.append_value(t.timestamp_millis()),
+            (Builder::Ts(b), Some(FieldValue::DateTimeValue(t))) => {
+                b.append_value(t.timestamp_millis())
+            }
             (Builder::Str(b), Some(v)) => {
                 let text = match v {
                     FieldValue::StringValue(s) => s,
                     FieldValue::StringListValue(l) => serde_json::to_string(&l).unwrap_or_default(),
-                    FieldValue::IntegerListValue(l) => serde_json::to_string(&l).unwrap_or_default(),
-                    FieldValue::Integer64ListValue(l) => serde_json::to_string(&l).unwrap_or_default(),
+                    FieldValue::IntegerListValue(l) => {
+                        serde_json::to_string(&l).unwrap_or_default()
+                    }
+                    FieldValue::Integer64ListValue(l) => {
+                        serde_json::to_string(&l).unwrap_or_default()
+                    }
                     FieldValue::RealListValue(l) => serde_json::to_string(&l).unwrap_or_default(),
                     FieldValue::IntegerValue(i) => i.to_string(),
                     FieldValue::Integer64Value(i) => i.to_string(),
@@ -215,7 +245,11 @@ impl Builder {
                 };
                 if trim {
                     let t = text.trim();
-                    if t.is_empty() { b.append_null() } else { b.append_value(t) }
+                    if t.is_empty() {
+                        b.append_null()
+                    } else {
+                        b.append_value(t)
+                    }
                 } else {
                     b.append_value(text)
                 }
@@ -262,7 +296,42 @@ fn geometry_type_name(ty: OGRwkbGeometryType::Type) -> String {
         _ => "GeometryCollection",
     };
     let has_z = unsafe { gdal_sys::OGR_GT_HasZ(ty) } != 0;
-    if has_z { format!("{base} Z") } else { base.to_owned() }
+    if has_z {
+        format!("{base} Z")
+    } else {
+        base.to_owned()
+    }
+}
+
+/// A DateTime field as milliseconds since the epoch, keeping fractional seconds (the gdal crate's
+/// accessor truncates them). Times without a time zone are taken as UTC.
+fn datetime_millis(feature: &gdal::vector::Feature, idx: usize) -> Option<i64> {
+    let (mut y, mut mo, mut d, mut h, mut mi, mut tz) = (0, 0, 0, 0, 0, 0);
+    let mut s = 0f32;
+    let ok = unsafe {
+        let f = feature.c_feature();
+        gdal_sys::OGR_F_IsFieldSetAndNotNull(f, idx as i32) != 0
+            && gdal_sys::OGR_F_GetFieldAsDateTimeEx(
+                f, idx as i32, &mut y, &mut mo, &mut d, &mut h, &mut mi, &mut s, &mut tz,
+            ) != 0
+    };
+    if !ok {
+        return None;
+    }
+    let date = chrono::NaiveDate::from_ymd_opt(y, mo as u32, d as u32)?;
+    let millis = (f64::from(s) * 1000.0).round() as i64;
+    let local = date
+        .and_hms_opt(h as u32, mi as u32, 0)?
+        .and_utc()
+        .timestamp_millis()
+        + millis;
+    // TZ flag: 0 unknown, 1 local time, 100 UTC, 100 ± n: offset of n quarter hours.
+    let offset_ms = if tz > 1 {
+        i64::from(tz - 100) * 15 * 60 * 1000
+    } else {
+        0
+    };
+    Some(local - offset_ms)
 }
 
 /// Reads every feature of the source. `progress` is called with (features read, total).
@@ -272,16 +341,24 @@ pub fn read(ds: &Dataset, progress: &dyn Fn(u64, u64)) -> Result<SourceTable, In
     let all_columns: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
     check_columns_exist(ds, &all_columns)?;
     let has_geometry = layer.defn().geom_fields().count() > 0;
-    let srs = if has_geometry { source_srs(ds, &layer)? } else { None };
+    let srs = if has_geometry {
+        source_srs(ds, &layer)?
+    } else {
+        None
+    };
     let transform = match &srs {
         Some(src) => {
-            let mut crs84 = SpatialRef::from_epsg(4326).map_err(|e| IngestError::source(ds, e.to_string()))?;
+            let mut crs84 =
+                SpatialRef::from_epsg(4326).map_err(|e| IngestError::source(ds, e.to_string()))?;
             crs84.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
             if *src == crs84 {
                 None
             } else {
                 Some(CoordTransform::new(src, &crs84).map_err(|e| {
-                    IngestError::source(ds, format!("cannot transform from the source CRS to CRS84: {e}"))
+                    IngestError::source(
+                        ds,
+                        format!("cannot transform from the source CRS to CRS84: {e}"),
+                    )
                 })?)
             }
         }
@@ -314,7 +391,9 @@ pub fn read(ds: &Dataset, progress: &dyn Fn(u64, u64)) -> Result<SourceTable, In
         if crate::catalog::RESERVED_COLUMNS.contains(&published) {
             return Err(IngestError::source(
                 ds,
-                format!("the source column `{name}` has a name ontsluit reserves; rename it with [dataset.columns.{name}] name = \"…\""),
+                format!(
+                    "the source column `{name}` has a name ontsluit reserves; rename it with [dataset.columns.{name}] name = \"…\""
+                ),
             ));
         }
     }
@@ -326,6 +405,10 @@ pub fn read(ds: &Dataset, progress: &dyn Fn(u64, u64)) -> Result<SourceTable, In
     let mut rows = 0usize;
     for feature in layer.features() {
         for (idx, name, builder, _) in kept.iter_mut() {
+            if let Builder::Ts(b) = builder {
+                b.append_option(datetime_millis(&feature, *idx));
+                continue;
+            }
             let value = feature.field(*idx).map_err(|e| {
                 IngestError::source(ds, format!("feature {}: column `{name}`: {e}", rows + 1))
             })?;
@@ -337,7 +420,10 @@ pub fn read(ds: &Dataset, progress: &dyn Fn(u64, u64)) -> Result<SourceTable, In
                     let mut g = g.clone();
                     if let Some(t) = &transform {
                         g.transform_inplace(t).map_err(|e| {
-                            IngestError::source(ds, format!("feature {}: cannot reproject: {e}", rows + 1))
+                            IngestError::source(
+                                ds,
+                                format!("feature {}: cannot reproject: {e}", rows + 1),
+                            )
                         })?;
                     }
                     let name = geometry_type_name(g.geometry_type());
@@ -347,7 +433,10 @@ pub fn read(ds: &Dataset, progress: &dyn Fn(u64, u64)) -> Result<SourceTable, In
                     let env = g.envelope();
                     bbox.push(Some([env.MinX, env.MinY, env.MaxX, env.MaxY]));
                     wkb.push(Some(g.wkb().map_err(|e| {
-                        IngestError::source(ds, format!("feature {}: cannot encode geometry: {e}", rows + 1))
+                        IngestError::source(
+                            ds,
+                            format!("feature {}: cannot encode geometry: {e}", rows + 1),
+                        )
                     })?));
                 }
                 None => {
@@ -357,7 +446,7 @@ pub fn read(ds: &Dataset, progress: &dyn Fn(u64, u64)) -> Result<SourceTable, In
             }
         }
         rows += 1;
-        if rows % 512 == 0 {
+        if rows.is_multiple_of(512) {
             progress(rows as u64, total);
         }
     }

@@ -17,7 +17,11 @@ const JSON: &str = "application/json";
 const GEOJSON: &str = "application/geo+json";
 pub const OPENAPI_JSON: &str = "application/vnd.oai.openapi+json;version=3.0";
 
-pub async fn landing(State(state): State<SharedState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+pub async fn landing(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
     let params = QueryParams::parse(q.as_deref(), &["f"])?;
     require_json(&headers, params.get("f"))?;
     let lang = Lang::from_headers(&headers);
@@ -37,7 +41,11 @@ pub async fn landing(State(state): State<SharedState>, headers: HeaderMap, RawQu
     Ok(json_response(&body, JSON))
 }
 
-pub async fn conformance(State(state): State<SharedState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+pub async fn conformance(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
     let params = QueryParams::parse(q.as_deref(), &["f"])?;
     require_json(&headers, params.get("f"))?;
     let body = json!({
@@ -47,7 +55,11 @@ pub async fn conformance(State(state): State<SharedState>, headers: HeaderMap, R
     Ok(json_response(&body, JSON))
 }
 
-pub async fn collections(State(state): State<SharedState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+pub async fn collections(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
     let params = QueryParams::parse(q.as_deref(), &["f"])?;
     require_json(&headers, params.get("f"))?;
     let lang = Lang::from_headers(&headers);
@@ -55,7 +67,12 @@ pub async fn collections(State(state): State<SharedState>, headers: HeaderMap, R
         .catalog
         .datasets
         .iter()
-        .filter_map(|ds| state.engine.current(&ds.id).map(|v| collection_json(&state, ds, &v, lang)))
+        .filter_map(|ds| {
+            state
+                .engine
+                .current(&ds.id)
+                .map(|v| collection_json(&state, ds, &v, lang))
+        })
         .collect();
     let body = json!({
         "links": [link(api_url(&state, "/collections"), "self", JSON, "This document")],
@@ -78,7 +95,12 @@ pub async fn collection(
 }
 
 /// The description of one collection: metadata from the catalog, extent from the manifest.
-pub fn collection_json(state: &crate::http::AppState, ds: &Dataset, v: &DatasetVersion, lang: Lang) -> Value {
+pub fn collection_json(
+    state: &crate::http::AppState,
+    ds: &Dataset,
+    v: &DatasetVersion,
+    lang: Lang,
+) -> Value {
     let id = ds.id.as_str();
     let m = &v.manifest;
     let mut extent = json!({});

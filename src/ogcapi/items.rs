@@ -41,7 +41,11 @@ pub async fn items(
     }
     let params = QueryParams::parse(q.as_deref(), &allowed)?;
     require_geojson(&headers, params.get("f"))?;
-    let limit = params::limit(params.get("limit"), state.settings.default_limit, state.settings.max_limit)?;
+    let limit = params::limit(
+        params.get("limit"),
+        state.settings.default_limit,
+        state.settings.max_limit,
+    )?;
     let bbox = params.get("bbox").map(params::bbox).transpose()?;
     let datetime = params.get("datetime").map(params::datetime).transpose()?;
     let cursor = params.get("cursor").map(Cursor::parse).transpose()?;
@@ -70,7 +74,9 @@ pub async fn items(
         if pairs.is_empty() {
             items_url.clone()
         } else {
-            let query: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+            let query: String = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish();
             format!("{items_url}?{query}")
         }
     };
@@ -83,12 +89,23 @@ pub async fn items(
             link(collection_url.clone(), "collection", JSON, "The collection"),
         ];
         if has_more {
-            let next = Cursor { version: version_number, offset: offset + limit as u64 };
+            let next = Cursor {
+                version: version_number,
+                offset: offset + limit as u64,
+            };
             links.push(link(page_link(Some(next)), "next", GEOJSON, "Next page"));
         }
         if offset > 0 {
-            let prev = Cursor { version: version_number, offset: offset.saturating_sub(limit as u64) };
-            links.push(link(page_link(Some(prev)), "prev", GEOJSON, "Previous page"));
+            let prev = Cursor {
+                version: version_number,
+                offset: offset.saturating_sub(limit as u64),
+            };
+            links.push(link(
+                page_link(Some(prev)),
+                "prev",
+                GEOJSON,
+                "Previous page",
+            ));
         }
         let mut tail = json!({
             "numberReturned": returned,
@@ -105,9 +122,16 @@ pub async fn items(
         out
     };
 
-    let body = page_body(stream, limit, state.settings.coordinate_decimals, Box::new(trailer));
+    let body = page_body(
+        stream,
+        limit,
+        state.settings.coordinate_decimals,
+        Box::new(trailer),
+    );
     let mut response = Body::from_stream(body).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(GEOJSON));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(GEOJSON));
     Ok(response)
 }
 
@@ -151,7 +175,12 @@ fn page_body(
             match page.phase {
                 Phase::Header => {
                     page.phase = Phase::Features;
-                    return Some((Ok(Bytes::from_static(b"{\"type\":\"FeatureCollection\",\"features\":[")), page));
+                    return Some((
+                        Ok(Bytes::from_static(
+                            b"{\"type\":\"FeatureCollection\",\"features\":[",
+                        )),
+                        page,
+                    ));
                 }
                 Phase::Done => return None,
                 Phase::Features => {}
@@ -229,19 +258,39 @@ pub async fn feature(
     };
     let encoded_id = super::path_segment(&feature_id);
     let links = json!([
-        link(api_url(&state, &format!("/collections/{}/items/{encoded_id}", ds.id)), "self", GEOJSON, "This feature"),
-        link(api_url(&state, &format!("/collections/{}", ds.id)), "collection", JSON, "The collection"),
+        link(
+            api_url(
+                &state,
+                &format!("/collections/{}/items/{encoded_id}", ds.id)
+            ),
+            "self",
+            GEOJSON,
+            "This feature"
+        ),
+        link(
+            api_url(&state, &format!("/collections/{}", ds.id)),
+            "collection",
+            JSON,
+            "The collection"
+        ),
     ]);
     let extra = format!(",\"links\":{links}");
     let options = encoder_options();
     let fields = batch.schema().fields().to_vec();
-    let mut encoder = FeatureEncoder::new(&batch, &fields, &options, state.settings.coordinate_decimals)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut encoder = FeatureEncoder::new(
+        &batch,
+        &fields,
+        &options,
+        state.settings.coordinate_decimals,
+    )
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
     let mut out = Vec::new();
     encoder
         .write(0, extra.as_bytes(), &mut out)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let mut response = out.into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(GEOJSON));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(GEOJSON));
     Ok(response)
 }

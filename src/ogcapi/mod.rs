@@ -32,11 +32,23 @@ pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 pub fn routes() -> Router<SharedState> {
     Router::new()
         .route(BASE_PATH, get(collections::landing))
-        .route(&format!("{BASE_PATH}/conformance"), get(collections::conformance))
+        .route(
+            &format!("{BASE_PATH}/conformance"),
+            get(collections::conformance),
+        )
         .route(&format!("{BASE_PATH}/api"), get(openapi::api))
-        .route(&format!("{BASE_PATH}/collections"), get(collections::collections))
-        .route(&format!("{BASE_PATH}/collections/{{collection_id}}"), get(collections::collection))
-        .route(&format!("{BASE_PATH}/collections/{{collection_id}}/items"), get(items::items))
+        .route(
+            &format!("{BASE_PATH}/collections"),
+            get(collections::collections),
+        )
+        .route(
+            &format!("{BASE_PATH}/collections/{{collection_id}}"),
+            get(collections::collection),
+        )
+        .route(
+            &format!("{BASE_PATH}/collections/{{collection_id}}/items"),
+            get(items::items),
+        )
         .route(
             &format!("{BASE_PATH}/collections/{{collection_id}}/items/{{feature_id}}"),
             get(items::feature),
@@ -75,7 +87,10 @@ pub fn collection_of<'a>(
         ))
     };
     let dataset_id = DatasetId::parse(id).ok_or_else(not_found)?;
-    let dataset = state.catalog.dataset(dataset_id.as_str()).ok_or_else(not_found)?;
+    let dataset = state
+        .catalog
+        .dataset(dataset_id.as_str())
+        .ok_or_else(not_found)?;
     let version = state.engine.current(&dataset_id).ok_or_else(not_found)?;
     Ok((dataset, version))
 }

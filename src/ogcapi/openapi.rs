@@ -14,10 +14,17 @@ use crate::http::error::ApiError;
 use crate::http::negotiate::require_acceptable;
 use crate::http::{API_VERSION, AppState, SharedState};
 
-pub async fn api(State(state): State<SharedState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+pub async fn api(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
     let params = QueryParams::parse(q.as_deref(), &["f"])?;
     super::params::json_format(params.get("f"), &[])?;
-    require_acceptable(&headers, &["application/vnd.oai.openapi+json", "application/json"])?;
+    require_acceptable(
+        &headers,
+        &["application/vnd.oai.openapi+json", "application/json"],
+    )?;
     Ok(json_response(&document(&state), OPENAPI_JSON))
 }
 

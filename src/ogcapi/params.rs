@@ -25,7 +25,9 @@ impl QueryParams {
                 )));
             }
             if pairs.iter().any(|(name, _)| name == &k) {
-                return Err(ApiError::InvalidParameter(format!("parameter `{k}` is given more than once")));
+                return Err(ApiError::InvalidParameter(format!(
+                    "parameter `{k}` is given more than once"
+                )));
             }
             pairs.push((k.into_owned(), v.into_owned()));
         }
@@ -33,12 +35,19 @@ impl QueryParams {
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The parameters other than `skip`, re-encoded (for next/prev links).
     pub fn encode_without(&self, skip: &[&str]) -> Vec<(String, String)> {
-        self.pairs.iter().filter(|(k, _)| !skip.contains(&k.as_str())).cloned().collect()
+        self.pairs
+            .iter()
+            .filter(|(k, _)| !skip.contains(&k.as_str()))
+            .cloned()
+            .collect()
     }
 }
 
@@ -69,7 +78,12 @@ pub fn bbox(value: &str) -> Result<Bbox, ApiError> {
     let [minx, miny, maxx, maxy] = match numbers[..] {
         [a, b, c, d] => [a, b, c, d],
         [a, b, _, d, e, _] => [a, b, d, e],
-        _ => return Err(invalid(&format!("has {} numbers, not 4 (or 6)", numbers.len()))),
+        _ => {
+            return Err(invalid(&format!(
+                "has {} numbers, not 4 (or 6)",
+                numbers.len()
+            )));
+        }
     };
     if numbers.iter().any(|n| !n.is_finite()) {
         return Err(invalid("holds a number that is not finite"));
@@ -83,7 +97,12 @@ pub fn bbox(value: &str) -> Result<Bbox, ApiError> {
     if miny > maxy {
         return Err(invalid("has its minimum latitude above its maximum"));
     }
-    Ok(Bbox { minx, miny, maxx, maxy })
+    Ok(Bbox {
+        minx,
+        miny,
+        maxx,
+        maxy,
+    })
 }
 
 fn instant(text: &str, whole: &str, end_of_day: bool) -> Result<Option<DateTime<Utc>>, ApiError> {
@@ -129,12 +148,12 @@ pub fn datetime(value: &str) -> Result<TimeRange, ApiError> {
             }
         }
     };
-    if let (Some(s), Some(e)) = (range.start, range.end) {
-        if s > e {
-            return Err(ApiError::InvalidParameter(format!(
-                "datetime `{value}` ends before it starts"
-            )));
-        }
+    if let (Some(s), Some(e)) = (range.start, range.end)
+        && s > e
+    {
+        return Err(ApiError::InvalidParameter(format!(
+            "datetime `{value}` ends before it starts"
+        )));
     }
     Ok(range)
 }
@@ -191,10 +210,14 @@ mod tests {
 
     #[test]
     fn unknown_and_repeated_parameters_are_refused() {
-        let ok = QueryParams::parse(Some("limit=5&bbox=1%2C2%2C3%2C4"), &["limit", "bbox"]).unwrap();
+        let ok =
+            QueryParams::parse(Some("limit=5&bbox=1%2C2%2C3%2C4"), &["limit", "bbox"]).unwrap();
         assert_eq!(ok.get("bbox"), Some("1,2,3,4"));
         let e = msg(QueryParams::parse(Some("limt=5"), &["limit", "bbox"]).unwrap_err());
-        assert_eq!(e, "unknown parameter `limt`; this resource accepts: limit, bbox");
+        assert_eq!(
+            e,
+            "unknown parameter `limt`; this resource accepts: limit, bbox"
+        );
         let e = msg(QueryParams::parse(Some("limit=5&limit=6"), &["limit"]).unwrap_err());
         assert!(e.contains("more than once"), "{e}");
     }
@@ -213,7 +236,12 @@ mod tests {
     fn bbox_checks_count_range_and_order() {
         assert_eq!(
             bbox("5.0,52.0,5.2,52.2").unwrap(),
-            Bbox { minx: 5.0, miny: 52.0, maxx: 5.2, maxy: 52.2 }
+            Bbox {
+                minx: 5.0,
+                miny: 52.0,
+                maxx: 5.2,
+                maxy: 52.2
+            }
         );
         assert_eq!(bbox("5,52,0,5.2,52.2,100").unwrap().maxy, 52.2);
         assert!(msg(bbox("5,52,5.2").unwrap_err()).contains("has 3 numbers"));
@@ -229,7 +257,13 @@ mod tests {
     fn datetime_instants_dates_and_open_intervals() {
         let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
         let r = datetime("2025-12-01T20:42:50Z").unwrap();
-        assert_eq!((r.start, r.end), (Some(t("2025-12-01T20:42:50Z")), Some(t("2025-12-01T20:42:50Z"))));
+        assert_eq!(
+            (r.start, r.end),
+            (
+                Some(t("2025-12-01T20:42:50Z")),
+                Some(t("2025-12-01T20:42:50Z"))
+            )
+        );
         let r = datetime("2025-12-01").unwrap();
         assert_eq!(r.start, Some(t("2025-12-01T00:00:00Z")));
         assert_eq!(r.end, Some(t("2025-12-01T23:59:59.999Z")));
@@ -238,12 +272,17 @@ mod tests {
         let r = datetime("/2025-01-01T00:00:00Z").unwrap();
         assert_eq!((r.start, r.end), (None, Some(t("2025-01-01T00:00:00Z"))));
         assert!(msg(datetime("yesterday").unwrap_err()).contains("not an RFC 3339"));
-        assert!(msg(datetime("2025-02-01/2025-01-01").unwrap_err()).contains("ends before it starts"));
+        assert!(
+            msg(datetime("2025-02-01/2025-01-01").unwrap_err()).contains("ends before it starts")
+        );
     }
 
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
-        let c = Cursor { version: 3, offset: 200 };
+        let c = Cursor {
+            version: 3,
+            offset: 200,
+        };
         assert_eq!(Cursor::parse(&c.encode()).unwrap(), c);
         for bad in ["", "3", "0.10", "a.b", "3.-1"] {
             assert!(Cursor::parse(bad).is_err(), "{bad}");

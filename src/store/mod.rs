@@ -199,11 +199,15 @@ fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
 }
 
 fn sync_file(path: &Path) -> Result<(), StoreError> {
-    fs::File::open(path).and_then(|f| f.sync_all()).map_err(io(path))
+    fs::File::open(path)
+        .and_then(|f| f.sync_all())
+        .map_err(io(path))
 }
 
 fn sync_dir(path: &Path) -> Result<(), StoreError> {
-    fs::File::open(path).and_then(|f| f.sync_all()).map_err(io(path))
+    fs::File::open(path)
+        .and_then(|f| f.sync_all())
+        .map_err(io(path))
 }
 
 #[cfg(test)]

@@ -15,7 +15,10 @@ pub fn routes() -> Router<SharedState> {
 
 /// Escapes text for HTML.
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 async fn home(State(state): State<SharedState>, headers: HeaderMap) -> Html<String> {
@@ -35,8 +38,14 @@ async fn home(State(state): State<SharedState>, headers: HeaderMap) -> Html<Stri
         })
         .collect();
     let (api, collections) = match lang {
-        Lang::Nl => ("OGC API Features (voor GIS-programma's en ontwikkelaars)", "Collecties"),
-        Lang::En => ("OGC API Features (for GIS tools and developers)", "Collections"),
+        Lang::Nl => (
+            "OGC API Features (voor GIS-programma's en ontwikkelaars)",
+            "Collecties",
+        ),
+        Lang::En => (
+            "OGC API Features (for GIS tools and developers)",
+            "Collections",
+        ),
     };
     Html(format!(
         "<!doctype html>\n<html lang=\"{code}\">\n<head><meta charset=\"utf-8\">\

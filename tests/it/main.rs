@@ -1,0 +1,7 @@
+//! The integration tests, in one binary (DataFusion is big: each test binary costs link time).
+
+mod binary;
+mod common;
+mod ingest;
+mod ogc;
+mod versions;

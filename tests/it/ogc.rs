@@ -1,0 +1,415 @@
+//! OGC API Features through the real router, in-process, on the repo catalog's real datasets.
+
+use std::collections::HashSet;
+
+use gdal::vector::LayerAccess;
+use serde_json::Value;
+
+use crate::common::*;
+
+#[tokio::test]
+async fn landing_conformance_and_api_describe_the_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = repo_state(dir.path(), &["rustpunten"]).await;
+    let landing = get(&state, "/ogc/v1").await;
+    assert_eq!(landing.status, 200);
+    assert_eq!(landing.headers["api-version"], "1.0.0");
+    assert_eq!(landing.content_type(), "application/json");
+    let doc = landing.json();
+    for l in doc["links"].as_array().unwrap() {
+        assert!(l["href"].as_str().unwrap().starts_with(PUBLIC_URL), "{l}");
+    }
+    assert_eq!(
+        link(&doc, "service-desc").unwrap(),
+        format!("{PUBLIC_URL}/ogc/v1/api")
+    );
+    assert_eq!(
+        link(&doc, "data").unwrap(),
+        format!("{PUBLIC_URL}/ogc/v1/collections")
+    );
+    assert_eq!(
+        link(&doc, "conformance").unwrap(),
+        format!("{PUBLIC_URL}/ogc/v1/conformance")
+    );
+
+    let conf = get(&state, "/ogc/v1/conformance").await.json();
+    let classes: Vec<&str> = conf["conformsTo"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(classes.contains(&"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"));
+    assert!(classes.contains(&"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"));
+
+    let api = get(&state, "/ogc/v1/api").await;
+    assert_eq!(
+        api.content_type(),
+        "application/vnd.oai.openapi+json;version=3.0"
+    );
+    let api = api.json();
+    assert_eq!(api["openapi"], "3.0.3");
+    let items = &api["paths"]["/collections/{collectionId}/items"]["get"]["parameters"];
+    let limit = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap();
+    assert_eq!(limit["schema"]["default"], 10);
+    assert_eq!(limit["schema"]["maximum"], 10_000);
+    assert_eq!(api["servers"][0]["url"], format!("{PUBLIC_URL}/ogc/v1"));
+}
+
+#[tokio::test]
+async fn collections_carry_extent_licence_and_attribution() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = repo_state(
+        dir.path(),
+        &["rustpunten", "kerncijfers_gemeenten", "parkeerfaciliteiten"],
+    )
+    .await;
+    let all = get(&state, "/ogc/v1/collections").await.json();
+    let ids: Vec<&str> = all["collections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    // Only ingested datasets are served, in catalog order.
+    assert_eq!(
+        ids,
+        vec!["kerncijfers_gemeenten", "parkeerfaciliteiten", "rustpunten"]
+    );
+
+    let c = get(&state, "/ogc/v1/collections/rustpunten").await.json();
+    assert_eq!(c["title"], "Rustpunten provincie Utrecht");
+    assert_eq!(c["attribution"], "Provincie Utrecht");
+    assert_eq!(
+        c["crs"],
+        serde_json::json!(["http://www.opengis.net/def/crs/OGC/1.3/CRS84"])
+    );
+    let bbox = c["extent"]["spatial"]["bbox"][0].as_array().unwrap();
+    assert_eq!(bbox.len(), 4);
+    assert!(bbox[0].as_f64().unwrap() > 4.7 && bbox[2].as_f64().unwrap() < 5.7);
+    let licence = c["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "license")
+        .unwrap();
+    assert_eq!(
+        licence["href"],
+        "http://creativecommons.org/licenses/by/4.0/deed.nl"
+    );
+    assert_eq!(
+        link(&c, "items").unwrap(),
+        format!("{PUBLIC_URL}/ogc/v1/collections/rustpunten/items")
+    );
+
+    let en = get_with(
+        &state,
+        "/ogc/v1/collections/rustpunten",
+        &[("accept-language", "en-GB,en;q=0.9")],
+    )
+    .await
+    .json();
+    assert_eq!(en["title"], "Rest points, province of Utrecht");
+
+    let parking = get(&state, "/ogc/v1/collections/parkeerfaciliteiten")
+        .await
+        .json();
+    assert_eq!(
+        parking["extent"]["temporal"]["interval"][0][0],
+        "2025-12-01T20:42:50Z"
+    );
+    // A table has no spatial extent.
+    let table = get(&state, "/ogc/v1/collections/kerncijfers_gemeenten")
+        .await
+        .json();
+    assert!(table["extent"].get("spatial").is_none(), "{table}");
+}
+
+#[tokio::test]
+async fn following_next_links_visits_every_feature_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = repo_state(dir.path(), &["rustpunten", "laadpunten"]).await;
+    let first = get(&state, "/ogc/v1/collections/rustpunten/items?limit=10").await;
+    assert_eq!(first.content_type(), "application/geo+json");
+    let page = first.json();
+    assert_eq!(page["numberMatched"], 47);
+    assert_eq!(page["numberReturned"], 10);
+    assert!(link(&page, "prev").is_none());
+
+    let (features, pages) =
+        all_pages(&state, "/ogc/v1/collections/rustpunten/items?limit=10").await;
+    assert_eq!(pages, 5);
+    let ids: HashSet<i64> = features.iter().map(|f| f["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids.len(), 47);
+    let expected: HashSet<i64> = (1..=47).collect();
+    assert_eq!(ids, expected, "OBJECTID runs 1..47 in the source");
+
+    // A bigger set with string ids, and prev links that lead back.
+    let (features, _) = all_pages(&state, "/ogc/v1/collections/laadpunten/items?limit=1000").await;
+    let ids: HashSet<String> = features
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!((features.len(), ids.len()), (6824, 6824));
+    let second = get(&state, "/ogc/v1/collections/laadpunten/items?limit=1000")
+        .await
+        .json();
+    let second = get(&state, &next_link(&second).unwrap()).await.json();
+    let back = get(&state, &link(&second, "prev").unwrap()).await.json();
+    let again = get(&state, "/ogc/v1/collections/laadpunten/items?limit=1000")
+        .await
+        .json();
+    assert_eq!(back["features"], again["features"]);
+}
+
+/// Counts source features intersecting a box with OGR's spatial filter (exact, GEOS-backed).
+fn ogr_count(path: &std::path::Path, bbox: [f64; 4]) -> u64 {
+    let ds = gdal::Dataset::open(path).unwrap();
+    let mut layer = ds.layer(0).unwrap();
+    layer.set_spatial_filter_rect(bbox[0], bbox[1], bbox[2], bbox[3]);
+    layer.features().count() as u64
+}
+
+#[tokio::test]
+async fn bbox_selects_what_ogr_selects_on_the_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = repo_state(dir.path(), &["lichtmasten", "gemeenten"]).await;
+    let cases = [
+        (
+            "lichtmasten",
+            "other/utrecht_stad_lichtmasten_2015_wgs84.geojson",
+            [5.11, 52.08, 5.13, 52.095],
+        ),
+        (
+            "gemeenten",
+            "boundaries/utrecht_provincie_gemeenten_2022_wgs84.geojson",
+            [5.05, 52.05, 5.2, 52.12],
+        ),
+        // A box in a gap between polygons' envelopes and shapes: the exact test matters.
+        (
+            "gemeenten",
+            "boundaries/utrecht_provincie_gemeenten_2022_wgs84.geojson",
+            [5.3, 51.95, 5.31, 51.96],
+        ),
+    ];
+    for (id, source, b) in cases {
+        let expected = ogr_count(&shared_data().join(source), b);
+        let url = format!(
+            "/ogc/v1/collections/{id}/items?limit=10000&bbox={},{},{},{}",
+            b[0], b[1], b[2], b[3]
+        );
+        let page = get(&state, &url).await.json();
+        assert_eq!(page["numberReturned"], expected, "{url}");
+        assert!(
+            page.get("numberMatched").is_none(),
+            "filtered pages do not count the whole result"
+        );
+        assert!(expected > 0 || id == "gemeenten");
+    }
+}
+
+#[tokio::test]
+async fn datetime_filters_on_the_declared_temporal_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = repo_state(dir.path(), &["parkeerfaciliteiten"]).await;
+    // Brute force over the source: last_updated is an RFC 3339 text there.
+    let source: Value = serde_json::from_slice(
+        &std::fs::read(
+            shared_data().join("layers/nl_rdw_parkeerfaciliteiten_spdp_2025_wgs84.geojson"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let cut = chrono::DateTime::parse_from_rfc3339("2025-12-01T20:42:50.95Z").unwrap();
+    let before = source["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["properties"]["last_updated"]
+                .as_str()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .is_some_and(|t| t <= cut)
+        })
+        .count();
+    assert!(before > 0 && before < 783, "{before}");
+    let page = get(&state, "/ogc/v1/collections/parkeerfaciliteiten/items?limit=10000&datetime=../2025-12-01T20:42:50.95Z").await.json();
+    assert_eq!(page["numberReturned"], before);
+    let page = get(&state, "/ogc/v1/collections/parkeerfaciliteiten/items?limit=10000&datetime=2025-12-01T20:42:50.95Z/..").await.json();
+    assert_eq!(
+        page["numberReturned"].as_u64().unwrap() as usize,
+        783 - before
+    );
+    let page = get(
+        &state,
+        "/ogc/v1/collections/parkeerfaciliteiten/items?limit=10000&datetime=2025-12-01",
+    )
+    .await
+    .json();
+    assert_eq!(page["numberReturned"], 783);
+}
+
+#[tokio::test]
+async fn single_features_by_string_and_integer_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = repo_state(
+        dir.path(),
+        &[
+            "parkeerfaciliteiten",
+            "treinstations",
+            "kerncijfers_gemeenten",
+        ],
+    )
+    .await;
+    // A composite id with a space and a colon, percent-encoded in the path.
+    let first = get(
+        &state,
+        "/ogc/v1/collections/parkeerfaciliteiten/items?limit=1",
+    )
+    .await
+    .json();
+    let id = first["features"][0]["id"].as_str().unwrap().to_owned();
+    let f = get(
+        &state,
+        &format!(
+            "/ogc/v1/collections/parkeerfaciliteiten/items/{}",
+            ontsluit::ogcapi::path_segment(&id)
+        ),
+    )
+    .await;
+    assert_eq!(f.status, 200);
+    assert_eq!(f.content_type(), "application/geo+json");
+    let f = f.json();
+    assert_eq!(f["id"], id.as_str());
+    assert_eq!(f["properties"], first["features"][0]["properties"]);
+    let self_link = link(&f, "self").unwrap();
+    assert_eq!(get(&state, &self_link).await.json()["id"], id.as_str());
+
+    let utrecht = get(&state, "/ogc/v1/collections/treinstations/items?limit=400")
+        .await
+        .json();
+    let ut = utrecht["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["code"] == "UT")
+        .unwrap();
+    let n = ut["id"].as_i64().unwrap();
+    let f = get(
+        &state,
+        &format!("/ogc/v1/collections/treinstations/items/{n}"),
+    )
+    .await
+    .json();
+    assert_eq!(f["properties"]["name_long"], "Utrecht Centraal");
+    assert_eq!(f["geometry"]["type"], "Point");
+
+    let row = get(
+        &state,
+        "/ogc/v1/collections/kerncijfers_gemeenten/items/GM0344",
+    )
+    .await
+    .json();
+    assert_eq!(row["geometry"], Value::Null);
+    assert_eq!(row["properties"]["Naam"], "Utrecht");
+    assert!(row["properties"]["inwoners"].as_i64().unwrap() > 300_000);
+
+    assert_problem(
+        &get(&state, "/ogc/v1/collections/treinstations/items/999999").await,
+        404,
+        "no feature `999999`",
+    );
+    assert_problem(
+        &get(&state, "/ogc/v1/collections/treinstations/items/abc").await,
+        404,
+        "no feature `abc`",
+    );
+}
+
+#[tokio::test]
+async fn bad_requests_get_problem_details() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = repo_state(dir.path(), &["rustpunten"]).await;
+    let items = "/ogc/v1/collections/rustpunten/items";
+    let cases = [
+        (format!("{items}?bbox=5,52,6"), 400, "has 3 numbers"),
+        (format!("{items}?bbox=5,52,x,53"), 400, "not a number"),
+        (format!("{items}?limit=0"), 400, "from 1 to 10000"),
+        (format!("{items}?limit=10001"), 400, "from 1 to 10000"),
+        (format!("{items}?limit=lots"), 400, "from 1 to 10000"),
+        (
+            format!("{items}?colour=red"),
+            400,
+            "unknown parameter `colour`",
+        ),
+        (format!("{items}?limit=5&limit=6"), 400, "more than once"),
+        (
+            format!("{items}?datetime=2025-01-01"),
+            400,
+            "unknown parameter `datetime`",
+        ),
+        (format!("{items}?cursor=banana"), 400, "follow the `next`"),
+        (format!("{items}?cursor=99.0"), 404, "no longer available"),
+        (format!("{items}?f=csv"), 400, "available: json, geojson"),
+        (
+            "/ogc/v1/collections/nope".to_owned(),
+            404,
+            "no collection `nope`",
+        ),
+        (
+            "/ogc/v1/collections/Bad.Id/items".to_owned(),
+            404,
+            "no collection `Bad.Id`",
+        ),
+        ("/ogc/v1/collections?f=xml".to_owned(), 400, "not a format"),
+    ];
+    for (url, status, needle) in cases {
+        let reply = get(&state, &url).await;
+        assert_problem(&reply, status, needle);
+        assert_eq!(reply.headers["api-version"], "1.0.0", "{url}");
+    }
+    let reply = get_with(&state, items, &[("accept", "text/csv")]).await;
+    assert_problem(&reply, 406, "available as application/geo+json");
+}
+
+#[tokio::test]
+async fn tables_are_collections_of_features_without_geometry() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = repo_state(dir.path(), &["gebiedsindelingen_gemeenten"]).await;
+    let page = get(
+        &state,
+        "/ogc/v1/collections/gebiedsindelingen_gemeenten/items?limit=2",
+    )
+    .await
+    .json();
+    assert_eq!(page["numberMatched"], 342);
+    for f in page["features"].as_array().unwrap() {
+        assert_eq!(f["geometry"], Value::Null);
+        assert_eq!(f["id"], f["properties"]["gemeentecode"]);
+    }
+    // A feature without geometry intersects no box.
+    let page = get(
+        &state,
+        "/ogc/v1/collections/gebiedsindelingen_gemeenten/items?limit=1&bbox=5,52,5.1,52.1",
+    )
+    .await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.json()["numberReturned"], 0);
+}
+
+#[tokio::test]
+async fn the_home_page_links_to_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = repo_state(dir.path(), &["rustpunten"]).await;
+    let home = get(&state, "/").await;
+    assert_eq!(home.status, 200);
+    let html = String::from_utf8(home.body).unwrap();
+    assert!(html.contains("<html lang=\"nl\">"));
+    assert!(html.contains(&format!("href=\"{PUBLIC_URL}/ogc/v1\"")));
+    assert!(html.contains("Rustpunten provincie Utrecht"));
+}
