@@ -1,1 +1,164 @@
-fn main() {}
+//! Hot paths of the feature API on real data: encoding a page of 1000 features, and whole
+//! requests through the router (first page, deep page, bbox page, one feature).
+//!
+//! `make bench` (optimised build). Data: the shared datasets, ingested into a temp dir.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::Request;
+use criterion::{Criterion, criterion_group, criterion_main};
+use futures::TryStreamExt;
+use http_body_util::BodyExt;
+use ontsluit::Settings;
+use ontsluit::catalog::{Catalog, DatasetId};
+use ontsluit::encode::geojson::{FeatureEncoder, encoder_options};
+use ontsluit::engine::ItemsQuery;
+use ontsluit::store::Store;
+use tower::ServiceExt;
+
+fn setup(rt: &tokio::runtime::Runtime, dir: &Path) -> ontsluit::SharedState {
+    let catalog =
+        Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog.toml")).unwrap();
+    let store = Store::new(dir);
+    for id in ["lichtmasten", "natura2000", "laadpunten"] {
+        ontsluit::ingest::ingest(catalog.dataset(id).unwrap(), &store, false, &|_, _| {}).unwrap();
+    }
+    rt.block_on(ontsluit::state(
+        catalog,
+        dir,
+        Settings::new("http://bench.invalid"),
+    ))
+    .unwrap()
+}
+
+fn benches(c: &mut Criterion) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = setup(&rt, dir.path());
+
+    // Encoding alone: 1000 street lights.
+    let id = DatasetId::parse("lichtmasten").unwrap();
+    let version = state.engine.current(&id).unwrap();
+    let query = ItemsQuery {
+        limit: 1000,
+        ..Default::default()
+    };
+    let batches: Vec<_> = rt
+        .block_on(async {
+            state
+                .engine
+                .items(&version, &query)
+                .await
+                .unwrap()
+                .try_collect::<Vec<_>>()
+                .await
+        })
+        .unwrap();
+    let options = encoder_options();
+    c.bench_function("encode 1000 point features (GeoJSON)", |b| {
+        b.iter(|| {
+            let mut out = Vec::with_capacity(1 << 20);
+            for batch in &batches {
+                let fields = batch.schema().fields().to_vec();
+                let mut enc = FeatureEncoder::new(batch, &fields, &options, 7).unwrap();
+                for row in 0..batch.num_rows() {
+                    enc.write(row, b"", &mut out).unwrap();
+                }
+            }
+            out
+        })
+    });
+
+    let request = |uri: String| {
+        let state = Arc::clone(&state);
+        move || {
+            let state = Arc::clone(&state);
+            let uri = uri.clone();
+            async move {
+                let response = ontsluit::app(state)
+                    .oneshot(Request::get(uri.as_str()).body(Body::empty()).unwrap())
+                    .await
+                    .unwrap();
+                assert!(response.status().is_success());
+                response
+                    .into_body()
+                    .collect()
+                    .await
+                    .unwrap()
+                    .to_bytes()
+                    .len()
+            }
+        }
+    };
+    // A real feature id (a composite with spaces and colons), taken from the data.
+    let first = rt
+        .block_on(async {
+            let v = state
+                .engine
+                .current(&DatasetId::parse("laadpunten").unwrap())
+                .unwrap();
+            let q = ItemsQuery {
+                limit: 1,
+                ..Default::default()
+            };
+            state
+                .engine
+                .items(&v, &q)
+                .await
+                .unwrap()
+                .try_collect::<Vec<_>>()
+                .await
+        })
+        .unwrap();
+    let feature_id = arrow::util::display::ArrayFormatter::try_new(
+        first[0].column(0).as_ref(),
+        &Default::default(),
+    )
+    .unwrap()
+    .value(0)
+    .to_string();
+    let one_feature = format!(
+        "/ogc/v1/collections/laadpunten/items/{}",
+        ontsluit::ogcapi::path_segment(&feature_id)
+    );
+
+    let mut group = c.benchmark_group("requests");
+    for (name, uri) in [
+        ("landing page", "/ogc/v1"),
+        ("collections", "/ogc/v1/collections"),
+        (
+            "first page, limit 10",
+            "/ogc/v1/collections/lichtmasten/items",
+        ),
+        (
+            "deep page, offset 9000",
+            "/ogc/v1/collections/lichtmasten/items?cursor=1.9000",
+        ),
+        (
+            "page of 1000",
+            "/ogc/v1/collections/laadpunten/items?limit=1000",
+        ),
+        (
+            "bbox 1% of street lights",
+            "/ogc/v1/collections/lichtmasten/items?limit=1000&bbox=5.115,52.085,5.125,52.092",
+        ),
+        (
+            "bbox over polygons",
+            "/ogc/v1/collections/natura2000/items?bbox=5.0,52.0,5.3,52.2",
+        ),
+        ("one feature", one_feature.as_str()),
+    ] {
+        let run = request(uri.to_owned());
+        group.bench_function(name, |b| b.to_async(&rt).iter(&run));
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = items;
+    config = Criterion::default().sample_size(30);
+    targets = benches
+}
+criterion_main!(items);

@@ -1,0 +1,94 @@
+# ontsluit: `make run` and `make test` install what is missing, then build, ingest and serve / test.
+# Everything else here is a step of those two, or a separate long-running target (bench, load).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+# Build outside the clone so that fresh clones on this machine (CI) reuse compiled dependencies.
+CARGO_TARGET_DIR ?= $(HOME)/.cache/ontsluit/target
+export CARGO_TARGET_DIR
+VENV ?= $(HOME)/.cache/ontsluit/venv
+BIND ?= 127.0.0.1:8080
+CATALOG ?= catalog.toml
+DATA_DIR ?= datasets
+
+# Debian packages: to build and run (GDAL/PROJ), and for the client tests (GDAL's CLI, PyQGIS).
+RUN_PACKAGES := libgdal-dev pkg-config gdal-bin
+TEST_PACKAGES := python3-qgis qgis-providers
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BIN_RELEASE := $(CARGO_TARGET_DIR)/release/ontsluit
+BIN_DEBUG := $(CARGO_TARGET_DIR)/debug/ontsluit
+
+.PHONY: run test deps test-deps venv build release ingest serve check fmt lint rust-tests client-tests bench clean
+
+## run: install what is missing, build (release), ingest the catalog, serve on $(BIND)
+run: deps release
+	$(BIN_RELEASE) ingest --catalog $(CATALOG) --data-dir $(DATA_DIR)
+	$(BIN_RELEASE) serve --catalog $(CATALOG) --data-dir $(DATA_DIR) --bind $(BIND)
+
+## test: install what is missing, then every check CI runs
+test: deps test-deps venv fmt lint rust-tests client-tests
+
+# apt-get only for packages that are absent (dpkg-query), so a prepared machine installs nothing.
+define apt_install
+	@missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+endef
+
+deps:
+	$(call apt_install,$(RUN_PACKAGES))
+
+test-deps: deps
+	$(call apt_install,$(TEST_PACKAGES))
+
+# The Python clients (OWSLib, GeoPandas, pytest…) live in a venv keyed by the requirements file.
+venv: $(VENV)/.installed-$(shell sha256sum tests/clients/requirements.txt | cut -c1-16)
+$(VENV)/.installed-%: tests/clients/requirements.txt
+	@echo "creating the Python venv for the client tests in $(VENV)"
+	rm -rf $(VENV)
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/clients/requirements.txt
+	touch $@
+
+build:
+	cargo build
+
+release:
+	cargo build --release
+
+ingest: release
+	$(BIN_RELEASE) ingest --catalog $(CATALOG) --data-dir $(DATA_DIR)
+
+serve: release
+	$(BIN_RELEASE) serve --catalog $(CATALOG) --data-dir $(DATA_DIR) --bind $(BIND)
+
+check: release
+	$(BIN_RELEASE) check --catalog $(CATALOG)
+
+fmt:
+	cargo fmt --all --check
+
+lint:
+	cargo clippy --all-targets -- -D warnings
+
+rust-tests:
+	@if command -v cargo-nextest >/dev/null; then cargo nextest run --no-fail-fast; else cargo test; fi
+
+# Real clients (GDAL OAPIF, OWSLib, QGIS, GeoPandas) against the real debug binary.
+client-tests: build venv
+	ONTSLUIT_BIN=$(BIN_DEBUG) $(VENV)/bin/python -m pytest tests/clients -q -p no:cacheprovider
+
+## bench: criterion benches (optimised build; not part of `make test`)
+bench:
+	cargo bench --bench items
+
+clean:
+	cargo clean
+	rm -rf $(VENV)
