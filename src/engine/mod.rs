@@ -5,6 +5,7 @@
 //! version, which stays readable while it is on disk. Queries are DataFusion expressions built
 //! from typed values, never SQL text.
 
+mod row_groups;
 mod st_intersects_bbox;
 
 use std::collections::{BTreeMap, HashMap};
@@ -26,6 +27,7 @@ use datafusion::functions::core::expr_fn::get_field;
 use datafusion::logical_expr::{Expr, col, lit};
 use datafusion::prelude::{SessionConfig, SessionContext};
 
+pub use row_groups::{RowGroupIndex, RowGroupSubset};
 pub use st_intersects_bbox::StIntersectsBbox;
 
 use crate::catalog::{Catalog, DatasetId};
@@ -49,6 +51,7 @@ pub enum EngineError {
 pub struct DatasetVersion {
     pub manifest: Manifest,
     table: Arc<dyn TableProvider>,
+    index: RowGroupIndex,
 }
 
 impl DatasetVersion {
@@ -161,7 +164,15 @@ impl Engine {
         let path = std::path::absolute(self.store.data_path(id, version))
             .map_err(|e| DataFusionError::External(Box::new(e)))?;
         let table = parquet_table(&self.ctx, &path).await?;
-        Ok(Arc::new(DatasetVersion { manifest, table }))
+        let index = tokio::task::spawn_blocking(move || RowGroupIndex::read(&path))
+            .await
+            .map_err(|e| DataFusionError::External(Box::new(e)))?
+            .map_err(|e| DataFusionError::ParquetError(Box::new(e)))?;
+        Ok(Arc::new(DatasetVersion {
+            manifest,
+            table,
+            index,
+        }))
     }
 
     /// Ids of the served datasets (ingested or not), in catalog order.
@@ -208,10 +219,14 @@ impl Engine {
         v: &DatasetVersion,
         q: &ItemsQuery,
     ) -> Result<SendableRecordBatchStream, EngineError> {
-        let mut df = self.ctx.read_table(v.table.clone())?;
+        let mut table = v.table.clone();
         let mut predicates = Vec::new();
         match q.bbox {
-            Some(b) if v.has_geometry() => predicates.push(bbox_predicate(v, b)),
+            Some(b) if v.has_geometry() => {
+                let boxes = split_at_antimeridian(b);
+                table = RowGroupSubset::wrap(table, v.index.groups_intersecting(&boxes));
+                predicates.push(bbox_predicate(v, &boxes));
+            }
             // A feature without geometry intersects no box.
             Some(_) => predicates.push(lit(false)),
             None => {}
@@ -223,6 +238,7 @@ impl Engine {
                 t,
             ));
         }
+        let mut df = self.ctx.read_table(table)?;
         if let Some(p) = predicates.into_iter().reduce(Expr::and) {
             df = df.filter(p)?;
         }
@@ -237,6 +253,11 @@ impl Engine {
         v: &DatasetVersion,
         id: &str,
     ) -> Result<Option<RecordBatch>, EngineError> {
+        // The id index says which row group holds the feature, or that none does.
+        let Some(&group) = v.index.ids.get(id) else {
+            return Ok(None);
+        };
+        let keep = (0..v.index.bboxes.len()).map(|g| g == group).collect();
         let value = if v.manifest.id_type == "integer" {
             match id.parse::<i64>() {
                 Ok(n) => lit(n),
@@ -247,7 +268,7 @@ impl Engine {
         };
         let df = self
             .ctx
-            .read_table(v.table.clone())?
+            .read_table(RowGroupSubset::wrap(v.table.clone(), keep))?
             .filter(col(ID_COLUMN).eq(value))?
             .select(output_columns(v))?
             .limit(0, Some(1))?;
@@ -284,21 +305,25 @@ fn output_columns(v: &DatasetVersion) -> Vec<Expr> {
     cols
 }
 
-/// Features whose bbox overlaps the query box (cheap, on the covering columns), then the exact
-/// intersection test on the geometry. A box whose minx > maxx crosses the antimeridian.
-fn bbox_predicate(v: &DatasetVersion, b: Bbox) -> Expr {
-    let boxes = if b.minx > b.maxx {
+/// A box whose minx > maxx crosses the antimeridian: two boxes, one on each side.
+fn split_at_antimeridian(b: Bbox) -> Vec<Bbox> {
+    if b.minx > b.maxx {
         vec![Bbox { maxx: 180.0, ..b }, Bbox { minx: -180.0, ..b }]
     } else {
         vec![b]
-    };
+    }
+}
+
+/// Features whose bbox overlaps a query box (cheap, on the covering columns), then the exact
+/// intersection test on the geometry.
+fn bbox_predicate(v: &DatasetVersion, boxes: &[Bbox]) -> Expr {
     let points_only = v
         .manifest
         .geometry
         .as_ref()
         .is_some_and(|g| g.types.iter().all(|t| t == "Point" || t == "Point Z"));
     boxes
-        .into_iter()
+        .iter()
         .map(|b| {
             let field = |f: &str| get_field(column(BBOX_COLUMN), f);
             let overlap = field("xmax")

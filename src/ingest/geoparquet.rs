@@ -21,10 +21,11 @@ pub const GEOMETRY_COLUMN: &str = "geometry";
 /// Name of the bbox covering column.
 pub const BBOX_COLUMN: &str = "bbox";
 
-/// Row groups hold about this many bytes of geometry, and between these bounds of rows.
-const TARGET_GROUP_BYTES: usize = 2 << 20;
+/// Row groups hold about this many bytes of geometry, and between these bounds of rows: small
+/// enough that a bbox query skips most of a dataset, large enough to compress well.
+const TARGET_GROUP_BYTES: usize = 1 << 20;
 const MIN_GROUP_ROWS: usize = 64;
-const MAX_GROUP_ROWS: usize = 8192;
+const MAX_GROUP_ROWS: usize = 4096;
 
 /// The geometry part of a table to write.
 pub struct GeometryToWrite<'a> {

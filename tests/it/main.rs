@@ -4,4 +4,5 @@ mod binary;
 mod common;
 mod ingest;
 mod ogc;
+mod pruning;
 mod versions;

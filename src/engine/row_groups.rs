@@ -1,0 +1,210 @@
+//! Row-group selection: per-row-group bounding boxes (from the `bbox` covering column's
+//! statistics) and a feature-id → row-group index, read once per version, and a table wrapper
+//! that makes a scan read only the chosen row groups.
+//!
+//! DataFusion's own pruning does not see through `get_field(bbox, 'xmin')`, so without this the
+//! Hilbert order would buy nothing: a bbox query would decode every row group.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::array::Array;
+use arrow::datatypes::SchemaRef;
+use async_trait::async_trait;
+use datafusion::catalog::Session;
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::datasource::physical_plan::parquet::{ParquetAccessPlan, RowGroupAccess};
+use datafusion::datasource::physical_plan::{FileGroup, FileScanConfig, FileScanConfigBuilder};
+use datafusion::datasource::source::DataSourceExec;
+use datafusion::datasource::{TableProvider, TableType};
+use datafusion::error::Result;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
+use datafusion::physical_plan::ExecutionPlan;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::file::statistics::Statistics;
+
+use crate::geom::Bbox;
+use crate::ingest::{BBOX_COLUMN, ID_COLUMN};
+
+/// What is known about each row group of a version's file.
+#[derive(Debug, Default)]
+pub struct RowGroupIndex {
+    /// Union of the features' bboxes per row group; `None` when the statistics are missing.
+    pub bboxes: Vec<Option<Bbox>>,
+    /// Row group of each feature id (ids as text).
+    pub ids: HashMap<String, usize>,
+}
+
+fn double(stats: Option<&Statistics>, max: bool) -> Option<f64> {
+    match stats? {
+        Statistics::Double(s) => if max { s.max_opt() } else { s.min_opt() }.copied(),
+        _ => None,
+    }
+}
+
+impl RowGroupIndex {
+    /// Reads the footer statistics and the id column of a stored version.
+    pub fn read(path: &Path) -> std::result::Result<RowGroupIndex, parquet::errors::ParquetError> {
+        let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)?;
+        let meta = builder.metadata().clone();
+        let bboxes = meta
+            .row_groups()
+            .iter()
+            .map(|rg| {
+                let stat = |field: &str, max: bool| {
+                    let path = format!("{BBOX_COLUMN}.{field}");
+                    let col = rg
+                        .columns()
+                        .iter()
+                        .find(|c| c.column_path().string() == path)?;
+                    double(col.statistics(), max)
+                };
+                Some(Bbox {
+                    minx: stat("xmin", false)?,
+                    miny: stat("ymin", false)?,
+                    maxx: stat("xmax", true)?,
+                    maxy: stat("ymax", true)?,
+                })
+            })
+            .collect();
+
+        let id_leaf = builder
+            .parquet_schema()
+            .columns()
+            .iter()
+            .position(|c| c.path().string() == ID_COLUMN);
+        let mut ids = HashMap::new();
+        if let Some(leaf) = id_leaf {
+            let mask = ProjectionMask::leaves(builder.parquet_schema(), [leaf]);
+            let mut start = 0usize;
+            let group_ends: Vec<usize> = meta
+                .row_groups()
+                .iter()
+                .map(|rg| {
+                    start += rg.num_rows() as usize;
+                    start
+                })
+                .collect();
+            let mut row = 0usize;
+            for batch in builder.with_projection(mask).build()? {
+                let batch = batch?;
+                let formatter = arrow::util::display::ArrayFormatter::try_new(
+                    batch.column(0).as_ref(),
+                    &Default::default(),
+                )?;
+                for i in 0..batch.num_rows() {
+                    let group = group_ends.partition_point(|&end| end <= row);
+                    if batch.column(0).is_valid(i) {
+                        ids.insert(formatter.value(i).to_string(), group);
+                    }
+                    row += 1;
+                }
+            }
+        }
+        Ok(RowGroupIndex { bboxes, ids })
+    }
+
+    /// Which row groups may hold features intersecting any of `boxes`.
+    pub fn groups_intersecting(&self, boxes: &[Bbox]) -> Vec<bool> {
+        self.bboxes
+            .iter()
+            .map(|rg| match rg {
+                None => true,
+                Some(g) => boxes.iter().any(|b| {
+                    g.maxx >= b.minx && g.minx <= b.maxx && g.maxy >= b.miny && g.miny <= b.maxy
+                }),
+            })
+            .collect()
+    }
+}
+
+/// A table that scans only the row groups marked in `keep`.
+#[derive(Debug)]
+pub struct RowGroupSubset {
+    inner: Arc<dyn TableProvider>,
+    keep: Vec<bool>,
+}
+
+impl RowGroupSubset {
+    /// `inner` itself when every row group is kept.
+    pub fn wrap(inner: Arc<dyn TableProvider>, keep: Vec<bool>) -> Arc<dyn TableProvider> {
+        if keep.iter().all(|k| *k) {
+            inner
+        } else {
+            Arc::new(RowGroupSubset { inner, keep })
+        }
+    }
+
+    fn access_plan(&self) -> ParquetAccessPlan {
+        ParquetAccessPlan::new(
+            self.keep
+                .iter()
+                .map(|k| {
+                    if *k {
+                        RowGroupAccess::Scan
+                    } else {
+                        RowGroupAccess::Skip
+                    }
+                })
+                .collect(),
+        )
+    }
+}
+
+#[async_trait]
+impl TableProvider for RowGroupSubset {
+    fn schema(&self) -> SchemaRef {
+        self.inner.schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> Result<Vec<TableProviderFilterPushDown>> {
+        self.inner.supports_filters_pushdown(filters)
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let plan = self.inner.scan(state, projection, filters, limit).await?;
+        let access = self.access_plan();
+        plan.transform_down(|node| {
+            let Some(exec) = node.downcast_ref::<DataSourceExec>() else {
+                return Ok(Transformed::no(node));
+            };
+            let Some(config) = exec.data_source().downcast_ref::<FileScanConfig>() else {
+                return Ok(Transformed::no(node));
+            };
+            let groups: Vec<FileGroup> = config
+                .file_groups
+                .iter()
+                .map(|g| {
+                    FileGroup::new(
+                        g.iter()
+                            .map(|f| f.clone().with_extension(access.clone()))
+                            .collect(),
+                    )
+                })
+                .collect();
+            let config = FileScanConfigBuilder::from(config.clone())
+                .with_file_groups(groups)
+                .build();
+            Ok(Transformed::yes(
+                DataSourceExec::from_data_source(config) as Arc<dyn ExecutionPlan>
+            ))
+        })
+        .map(|t| t.data)
+    }
+}
