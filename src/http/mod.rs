@@ -57,12 +57,32 @@ async fn api_version_header(mut response: Response) -> Response {
     response
 }
 
+/// Unknown paths: a path with a trailing slash is redirected to the path without it (permanent,
+/// method-preserving); anything else is a problem+json 404.
+async fn not_found(uri: axum::http::Uri) -> Response {
+    use axum::response::IntoResponse;
+    let path = uri.path();
+    if path.len() > 1 && path.ends_with('/') {
+        let mut target = path.trim_end_matches('/').to_owned();
+        if let Some(q) = uri.query() {
+            target.push('?');
+            target.push_str(q);
+        }
+        return axum::response::Redirect::permanent(&target).into_response();
+    }
+    error::ApiError::NotFound(format!(
+        "there is no resource at `{path}`; the API starts at /ogc/v1"
+    ))
+    .into_response()
+}
+
 /// The whole application.
 pub fn router(state: SharedState) -> Router {
     let api = crate::ogcapi::routes().layer(axum::middleware::map_response(api_version_header));
     Router::new()
         .merge(crate::web::routes())
         .merge(api)
+        .fallback(not_found)
         .with_state(state)
         // Open data: any web page may read it (Leaflet, OpenLayers, notebooks).
         .layer(

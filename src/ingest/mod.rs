@@ -30,7 +30,7 @@ use crate::store::{
 };
 
 /// Bumped when the stored layout changes, so that every dataset re-ingests.
-const FORMAT_VERSION: &str = "ontsluit-geoparquet-3";
+const FORMAT_VERSION: &str = "ontsluit-geoparquet-4";
 /// Name of the feature id column.
 pub const ID_COLUMN: &str = "id";
 

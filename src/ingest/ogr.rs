@@ -405,6 +405,15 @@ pub fn read(ds: &Dataset, progress: &dyn Fn(u64, u64)) -> Result<SourceTable, In
     let mut rows = 0usize;
     for feature in layer.features() {
         for (idx, name, builder, _) in kept.iter_mut() {
+            // The gdal crate's `field()` reads an *unset* field (a key absent from a GeoJSON
+            // feature, an empty CSV cell) as 0: check set-and-not-null first.
+            let present = unsafe {
+                gdal_sys::OGR_F_IsFieldSetAndNotNull(feature.c_feature(), *idx as i32) != 0
+            };
+            if !present {
+                builder.append_null();
+                continue;
+            }
             if let Builder::Ts(b) = builder {
                 b.append_option(datetime_millis(&feature, *idx));
                 continue;

@@ -32,6 +32,8 @@ pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 pub fn routes() -> Router<SharedState> {
     Router::new()
         .route(BASE_PATH, get(collections::landing))
+        // The API's root is `{base}/` in OGC API terms; OWSLib, for one, asks for it.
+        .route(&format!("{BASE_PATH}/"), get(collections::landing))
         .route(
             &format!("{BASE_PATH}/conformance"),
             get(collections::conformance),

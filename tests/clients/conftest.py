@@ -332,23 +332,6 @@ def sources(tmp_path_factory) -> Sources:
 # small helpers shared by the tests
 # --------------------------------------------------------------------------------------------
 
-def iter_coords(geom: dict):
-    """Every (x, y) position of a GeoJSON geometry, in order."""
-    def walk(c):
-        if c and isinstance(c[0], (int, float)):
-            yield c
-        else:
-            for x in c:
-                yield from walk(x)
-    if geom is None:
-        return
-    if geom["type"] == "GeometryCollection":
-        for g in geom["geometries"]:
-            yield from iter_coords(g)
-    else:
-        yield from walk(geom["coordinates"])
-
-
 def coords_close(a: dict, b: dict, tol: float) -> str | None:
     """None when the two GeoJSON geometries have the same type and structure and every coordinate
     is within tol; else a description of the first difference."""

@@ -413,3 +413,77 @@ async fn the_home_page_links_to_the_api() {
     assert!(html.contains(&format!("href=\"{PUBLIC_URL}/ogc/v1\"")));
     assert!(html.contains("Rustpunten provincie Utrecht"));
 }
+
+#[tokio::test]
+async fn trailing_slashes_and_unknown_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = repo_state(dir.path(), &["rustpunten"]).await;
+    // The API root with a slash is the landing page (OWSLib asks for it).
+    let root = get(&state, "/ogc/v1/").await;
+    assert_eq!(root.status, 200);
+    assert!(link(&root.json(), "data").is_some());
+    // Other paths with a trailing slash redirect, keeping the query.
+    let r = get(&state, "/ogc/v1/collections/rustpunten/items/?limit=2").await;
+    assert_eq!(r.status, 308);
+    assert_eq!(
+        r.headers["location"],
+        "/ogc/v1/collections/rustpunten/items?limit=2"
+    );
+    assert_problem(
+        &get(&state, "/nergens").await,
+        404,
+        "no resource at `/nergens`",
+    );
+}
+
+#[tokio::test]
+async fn absent_values_stay_null() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = repo_state(dir.path(), &["kerncijfers_gemeenten", "laadpunten"]).await;
+    // An empty CSV cell is null, not 0.
+    let row = get(
+        &state,
+        "/ogc/v1/collections/kerncijfers_gemeenten/items/GM0852",
+    )
+    .await
+    .json();
+    assert_eq!(
+        row["properties"]["Environment: District heating (%)"],
+        Value::Null
+    );
+    // A key absent from a GeoJSON feature is null too: count them against the source.
+    let source: Value = serde_json::from_slice(
+        &std::fs::read(
+            shared_data().join("layers/utrecht_provincie_laadpunten_ndw_2026_wgs84.geojson"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    // The feature id is operatorName:locationId:name (the catalog's key).
+    let has_price: std::collections::HashMap<String, bool> = source["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let p = &f["properties"];
+            let id = format!(
+                "{}:{}:{}",
+                p["operatorName"].as_str().unwrap(),
+                p["locationId"].as_str().unwrap(),
+                p["name"].as_str().unwrap()
+            );
+            (id, p.get("priceKwh").is_some_and(|v| !v.is_null()))
+        })
+        .collect();
+    let (features, _) = all_pages(&state, "/ogc/v1/collections/laadpunten/items?limit=10000").await;
+    assert_eq!(features.len(), 6824);
+    for f in &features {
+        let id = f["id"].as_str().unwrap();
+        assert_eq!(
+            !f["properties"]["priceKwh"].is_null(),
+            has_price[id],
+            "{id}"
+        );
+    }
+    assert!(has_price.values().filter(|p| !**p).count() > 2000);
+}
