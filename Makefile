@@ -20,7 +20,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN_RELEASE := $(CARGO_TARGET_DIR)/release/ontsluit
 BIN_DEBUG := $(CARGO_TARGET_DIR)/debug/ontsluit
 
-.PHONY: run test deps test-deps venv build release ingest serve check fmt lint rust-tests client-tests bench clean
+.PHONY: run test deps test-deps venv build release ingest serve check fmt lint rust-tests client-tests bench fuzz clean
 
 ## run: install what is missing, build (release), ingest the catalog, serve on $(BIND)
 run: deps release
@@ -76,14 +76,21 @@ fmt:
 	cargo fmt --all --check
 
 lint:
-	cargo clippy --all-targets -- -D warnings
+	cargo clippy --workspace --all-targets -- -D warnings
 
 rust-tests:
-	@if command -v cargo-nextest >/dev/null; then cargo nextest run --no-fail-fast; else cargo test; fi
+	@if command -v cargo-nextest >/dev/null; then cargo nextest run --workspace --no-fail-fast; else cargo test --workspace; fi
 
 # Real clients (GDAL OAPIF, OWSLib, QGIS, GeoPandas) against the real debug binary.
 client-tests: build venv
 	ONTSLUIT_BIN=$(BIN_DEBUG) $(VENV)/bin/python -m pytest tests/clients -q -p no:cacheprovider
+
+## fuzz: fuzz the CQL2 parser for FUZZ_SECONDS (cargo-fuzz on the stable toolchain; not in `make test`)
+FUZZ_SECONDS ?= 300
+fuzz:
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	cd fuzz && RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$(HOME)/.cache/ontsluit/target-fuzz \
+	  cargo fuzz run cql2_parse -- -max_total_time=$(FUZZ_SECONDS) -dict=cql2.dict
 
 ## bench: criterion benches (optimised build; not part of `make test`)
 bench:

@@ -22,8 +22,15 @@ fn round_trip(e: &Expr, origin: &str, input: &str) {
         Err(err) if origin == "json" && err.message.contains("nests too deeply") => return,
         Err(err) => panic!("{origin} {input:?} printed as {text:?}, which does not parse: {err}"),
     };
-    assert_eq!(&again, e, "{origin} {input:?} printed as {text:?}, which parses differently");
-    assert_eq!(again.to_string(), text, "printing {text:?} is not idempotent");
+    assert_eq!(
+        &again, e,
+        "{origin} {input:?} printed as {text:?}, which parses differently"
+    );
+    assert_eq!(
+        again.to_string(),
+        text,
+        "printing {text:?} is not idempotent"
+    );
     // The accessors walk the whole tree.
     let _ = (e.properties(), e.functions());
 }
@@ -39,7 +46,9 @@ fn ends_in_backslash(e: &Expr) -> bool {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(input) = std::str::from_utf8(data) else { return };
+    let Ok(input) = std::str::from_utf8(data) else {
+        return;
+    };
     if let Ok(e) = parse_text(input) {
         round_trip(&e, "text", input);
     }

@@ -486,6 +486,10 @@ impl Converter<'_> {
             };
             return Ok(Expr::Interval(interval));
         }
+        // Before "bbox": a GeoJSON geometry may carry a "bbox" member of its own.
+        if get("type").is_some() {
+            return self.geometry(start, members, false).map(Expr::Geometry);
+        }
         if let Some(b) = get("bbox") {
             only(&["bbox"], "a bbox")?;
             let items = self.array(b, "\"bbox\"")?;
@@ -499,9 +503,6 @@ impl Converter<'_> {
                     format!("\"bbox\" needs 4 or 6 numbers, found {}", values.len()),
                 )
             });
-        }
-        if get("type").is_some() {
-            return self.geometry(start, members, false).map(Expr::Geometry);
         }
         Err(self.err(
             start,
@@ -784,5 +785,130 @@ impl Converter<'_> {
         };
         geometry.validate().map_err(|m| self.err(start, m))?;
         Ok(geometry)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(src: &str) -> Result<(), ParseError> {
+        let mut r = Reader {
+            src,
+            b: src.as_bytes(),
+            pos: 0,
+            depth: 0,
+        };
+        r.value()?;
+        r.ws();
+        if r.pos < src.len() {
+            return Err(r.err(r.pos, "trailing"));
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn the_reader_follows_rfc_8259() {
+        for ok in [
+            "0",
+            "-0",
+            "1.5e+3",
+            "1E-2",
+            "-12.5",
+            "true",
+            "null",
+            "\"\"",
+            "[]",
+            "{}",
+            " [ 1 , [ ] ] ",
+            r#"{"a": {"b": [1, "\u00e9\ud83d\ude00\t"]}}"#,
+        ] {
+            assert!(read(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "01",
+            "1.",
+            ".5",
+            "+1",
+            "1e",
+            "-",
+            "NaN",
+            "Infinity",
+            "tru",
+            "[1,]",
+            "{\"a\":1,}",
+            "{'a':1}",
+            "{\"a\" 1}",
+            "[1 2]",
+            "\"\\x\"",
+            "\"\\u12\"",
+            "\"\\ude00\"",
+            "\"\\ud83d\"",
+            "\"a",
+            "// c\n1",
+            "{\"a\":1,\"a\":2}",
+            "[1]]",
+        ] {
+            assert!(read(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn numbers_keep_integers() {
+        let e = parse(r#"{"op":"=","args":[{"property":"id"},9007199254740993]}"#).unwrap();
+        let Expr::Compare { right, .. } = e else {
+            panic!()
+        };
+        assert!(matches!(
+            *right,
+            Expr::Number(Number::Int(9_007_199_254_740_993))
+        ));
+        let e = parse(r#"{"op":"=","args":[{"property":"x"},-0.0]}"#).unwrap();
+        let Expr::Compare { right, .. } = e else {
+            panic!()
+        };
+        assert!(
+            matches!(*right, Expr::Number(Number::Float(f)) if f == 0.0 && f.is_sign_negative())
+        );
+        assert!(
+            parse(r#"{"op":"=","args":[{"property":"x"},1e400]}"#)
+                .unwrap_err()
+                .message
+                .contains("out of range")
+        );
+    }
+
+    #[test]
+    fn geojson_may_carry_foreign_members() {
+        let e = parse(
+            r#"{"op":"s_within","args":[{"property":"g"},{"type":"Point","coordinates":[1,2],"bbox":[1,2,1,2]}]}"#,
+        );
+        assert!(e.is_ok());
+        let e =
+            parse(r#"{"op":"s_within","args":[{"property":"g"},{"type":"Point"}]}"#).unwrap_err();
+        assert_eq!(e.message, "a GeoJSON Point needs \"coordinates\"");
+    }
+
+    #[test]
+    fn interval_bounds() {
+        let e = parse(
+            r#"{"op":"t_during","args":[{"property":"t"},{"interval":[{"date":"2024-01-01"},".."]}]}"#,
+        );
+        assert!(e.is_ok());
+        let e = parse(r#"{"op":"t_during","args":[{"property":"t"},{"interval":[5,".."]}]}"#)
+            .unwrap_err();
+        assert!(e.message.starts_with("an interval bound must be"));
+        let e = parse(r#"{"op":"t_during","args":[{"property":"t"},{"interval":[".."]}]}"#)
+            .unwrap_err();
+        assert_eq!(e.message, "\"interval\" needs 2 bounds, found 1");
+    }
+
+    #[test]
+    fn function_names_must_be_writable_as_text() {
+        assert!(parse(r#"{"op":"ns:avg","args":[{"property":"a"}]}"#).is_ok());
+        for name in ["date", "INTERVAL", "true", "1f", "", "a-b"] {
+            let src = format!(r#"{{"op":"{name}","args":[]}}"#);
+            assert!(parse(&src).is_err(), "{name}");
+        }
     }
 }

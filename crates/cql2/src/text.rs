@@ -945,3 +945,122 @@ fn geometry_keyword(upper: &str) -> Option<GeometryKind> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(src: &str) -> ParseError {
+        parse(src).expect_err(src)
+    }
+
+    #[test]
+    fn keywords_ignore_case_but_names_keep_it() {
+        let e = parse("s_Intersects(Geom, point(1 2)) and Not x Is Null").unwrap();
+        assert_eq!(
+            e.to_string(),
+            "S_INTERSECTS(Geom, POINT(1.0 2.0)) AND x IS NOT NULL"
+        );
+        assert_eq!(parse("MyFunc(a)").unwrap().functions(), ["MyFunc"]);
+    }
+
+    #[test]
+    fn a_keyword_without_parenthesis_is_a_property() {
+        for name in ["date", "point", "casei", "s_within", "z"] {
+            assert_eq!(parse(&format!("{name} = 1")).unwrap().properties(), [name]);
+        }
+        assert_eq!(err("in = 1").message, "expected a value, found IN");
+    }
+
+    #[test]
+    fn tree_height_is_limited_even_without_recursion() {
+        let sum = |n: usize| format!("x = 1{}", " + 1".repeat(n));
+        // x = 1 + 1 … : the comparison, then one level per `+`, then the leaves.
+        assert!(parse(&sum(MAX_DEPTH - 2)).is_ok());
+        // The error points at the operator whose node goes too deep.
+        let e = err(&sum(MAX_DEPTH - 1));
+        assert!(e.message.contains("nests too deeply"));
+        assert_eq!(&sum(MAX_DEPTH - 1)[e.offset..e.offset + 1], "=");
+        let e = err(&sum(MAX_DEPTH));
+        assert_eq!(&sum(MAX_DEPTH)[e.offset..e.offset + 1], "+");
+    }
+
+    #[test]
+    fn interval_strings() {
+        assert_eq!(interval_string(".."), Ok(IntervalBound::Unbounded));
+        assert!(matches!(
+            interval_string("2024-01-01"),
+            Ok(IntervalBound::Date(_))
+        ));
+        assert!(matches!(
+            interval_string("2024-01-01T00:00:00Z"),
+            Ok(IntervalBound::Timestamp(_))
+        ));
+        assert!(
+            interval_string("2024-01-01 00:00")
+                .unwrap_err()
+                .contains("INTERVAL bound")
+        );
+        assert!(
+            interval_string("yesterday")
+                .unwrap_err()
+                .contains("found 'yesterday'")
+        );
+    }
+
+    #[test]
+    fn tokens_are_described_for_humans() {
+        assert_eq!(
+            err("a = 'x' 5").message,
+            "expected AND, OR or the end after the string 'x', found the number 5"
+        );
+        assert_eq!(
+            err("a = \"b\" c").message,
+            "expected AND, OR or the end after \"b\", found 'c'"
+        );
+        assert_eq!(
+            err("a = ,").message,
+            "expected a value after '=', found ','"
+        );
+        let long = format!("a = 1 {}", "x".repeat(100));
+        assert!(
+            err(&long)
+                .message
+                .ends_with("found 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…'")
+        );
+    }
+
+    #[test]
+    fn wkt_details() {
+        // Z on a collection needs 3D members; positions of one geometry share a dimension.
+        assert!(
+            err("S_WITHIN(a, GEOMETRYCOLLECTION Z(POINT(1 2)))")
+                .message
+                .contains("z coordinates")
+        );
+        assert!(
+            err("S_WITHIN(a, LINESTRING(0 0, 1 1 1))")
+                .message
+                .contains("mixes")
+        );
+        assert!(
+            err("S_WITHIN(a, GEOMETRYCOLLECTION(GEOMETRYCOLLECTION(POINT(1 2))))")
+                .message
+                .contains("nested")
+        );
+        assert!(
+            err("S_WITHIN(a, POINT(1))")
+                .message
+                .starts_with("expected a number")
+        );
+        assert!(
+            err("S_WITHIN(a, POINT(1 2 3 4))")
+                .message
+                .starts_with("expected ')'")
+        );
+        assert_eq!(
+            parse("S_WITHIN(a, POINT(-1 +2))").unwrap(),
+            parse("S_WITHIN(a, POINT(-1.0 2.0))").unwrap()
+        );
+    }
+}
