@@ -62,6 +62,11 @@ impl DatasetVersion {
     pub fn has_geometry(&self) -> bool {
         self.manifest.geometry.is_some()
     }
+
+    /// The stored columns and their types (id, published columns, geometry, bbox).
+    pub fn schema(&self) -> arrow::datatypes::SchemaRef {
+        self.table.schema()
+    }
 }
 
 /// A time range for `datetime` filters; `None` bounds are open.
@@ -76,6 +81,10 @@ pub struct TimeRange {
 pub struct ItemsQuery {
     pub bbox: Option<Bbox>,
     pub datetime: Option<TimeRange>,
+    /// Further conditions (CQL2 `filter`, property parameters), built from validated columns.
+    pub filter: Option<Expr>,
+    /// Boxes every match must intersect (from a spatial `filter`), used to skip row groups.
+    pub filter_boxes: Option<Vec<Bbox>>,
     /// Rows of the (filtered) result to skip.
     pub offset: u64,
     /// Rows to return.
@@ -85,7 +94,7 @@ pub struct ItemsQuery {
 impl ItemsQuery {
     /// Whether the query selects every feature (so the manifest's row count is `numberMatched`).
     pub fn is_unfiltered(&self) -> bool {
-        self.bbox.is_none() && self.datetime.is_none()
+        self.bbox.is_none() && self.datetime.is_none() && self.filter.is_none()
     }
 }
 
@@ -219,17 +228,29 @@ impl Engine {
         v: &DatasetVersion,
         q: &ItemsQuery,
     ) -> Result<SendableRecordBatchStream, EngineError> {
-        let mut table = v.table.clone();
         let mut predicates = Vec::new();
+        // Row groups that may hold matches: every box that constrains the result narrows them.
+        let mut keep = vec![true; v.index.rows.len()];
+        let mut narrow = |boxes: &[Bbox]| {
+            for (k, hit) in keep.iter_mut().zip(v.index.groups_intersecting(boxes)) {
+                *k &= hit;
+            }
+        };
         match q.bbox {
             Some(b) if v.has_geometry() => {
                 let boxes = split_at_antimeridian(b);
-                table = RowGroupSubset::wrap(table, v.index.groups_intersecting(&boxes));
+                narrow(&boxes);
                 predicates.push(bbox_predicate(v, &boxes));
             }
             // A feature without geometry intersects no box.
             Some(_) => predicates.push(lit(false)),
             None => {}
+        }
+        if let (Some(boxes), true) = (&q.filter_boxes, v.has_geometry()) {
+            narrow(boxes);
+        }
+        if let Some(f) = &q.filter {
+            predicates.push(f.clone());
         }
         if let (Some(t), Some(temporal)) = (q.datetime, &v.manifest.temporal) {
             predicates.extend(datetime_predicates(
@@ -238,6 +259,7 @@ impl Engine {
                 t,
             ));
         }
+        let table = RowGroupSubset::wrap(v.table.clone(), keep);
         let mut df = self.ctx.read_table(table)?;
         if let Some(p) = predicates.into_iter().reduce(Expr::and) {
             df = df.filter(p)?;
@@ -257,7 +279,7 @@ impl Engine {
         let Some(&group) = v.index.ids.get(id) else {
             return Ok(None);
         };
-        let keep = (0..v.index.bboxes.len()).map(|g| g == group).collect();
+        let keep = (0..v.index.rows.len()).map(|g| g == group).collect();
         let value = if v.manifest.id_type == "integer" {
             match id.parse::<i64>() {
                 Ok(n) => lit(n),

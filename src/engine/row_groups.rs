@@ -34,6 +34,8 @@ use crate::ingest::{BBOX_COLUMN, ID_COLUMN};
 pub struct RowGroupIndex {
     /// Union of the features' bboxes per row group; `None` when the statistics are missing.
     pub bboxes: Vec<Option<Bbox>>,
+    /// Number of rows of each row group.
+    pub rows: Vec<usize>,
     /// Row group of each feature id (ids as text).
     pub ids: HashMap<String, usize>,
 }
@@ -104,7 +106,12 @@ impl RowGroupIndex {
                 }
             }
         }
-        Ok(RowGroupIndex { bboxes, ids })
+        let rows = meta
+            .row_groups()
+            .iter()
+            .map(|rg| rg.num_rows() as usize)
+            .collect();
+        Ok(RowGroupIndex { bboxes, rows, ids })
     }
 
     /// Which row groups may hold features intersecting any of `boxes`.

@@ -13,7 +13,7 @@ use futures::StreamExt;
 use serde_json::json;
 
 use super::params::{self, Cursor, QueryParams};
-use super::{api_url, collection_of, link};
+use super::{api_url, collection_of, link, queryables};
 use crate::encode::geojson::{FeatureEncoder, encoder_options};
 use crate::engine::ItemsQuery;
 use crate::http::SharedState;
@@ -21,6 +21,8 @@ use crate::http::error::ApiError;
 use crate::http::negotiate::require_acceptable;
 
 const GEOJSON: &str = "application/geo+json";
+/// Parameters of `/items` that are not property names.
+const RESERVED: &[&str] = &["limit", "bbox", "datetime", "cursor", "f"];
 const JSON: &str = "application/json";
 
 fn require_geojson(headers: &HeaderMap, f: Option<&str>) -> Result<(), ApiError> {
@@ -35,10 +37,21 @@ pub async fn items(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let (ds, current) = collection_of(&state, &collection_id)?;
-    let mut allowed = vec!["limit", "bbox", "cursor", "f"];
-    if current.manifest.temporal.is_some() {
-        allowed.push("datetime");
+    let mut allowed = RESERVED.to_vec();
+    if current.manifest.temporal.is_none() {
+        allowed.retain(|p| *p != "datetime");
     }
+    // Every queryable is also an equality parameter (`?statnaam=Utrecht`).
+    let queryable_names: Vec<String> = queryables::columns(&current)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    allowed.extend(
+        queryable_names
+            .iter()
+            .map(String::as_str)
+            .filter(|n| !RESERVED.contains(n)),
+    );
     let params = QueryParams::parse(q.as_deref(), &allowed)?;
     require_geojson(&headers, params.get("f"))?;
     let limit = params::limit(
@@ -54,9 +67,12 @@ pub async fn items(
         None => current,
     };
     let offset = cursor.map_or(0, |c| c.offset);
+    let filter = queryables::property_equality(&params, &version, RESERVED)?;
     let query = ItemsQuery {
         bbox,
         datetime,
+        filter,
+        filter_boxes: None,
         offset,
         limit: limit + 1,
     };

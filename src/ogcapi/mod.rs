@@ -7,6 +7,7 @@ mod collections;
 mod items;
 mod openapi;
 pub mod params;
+mod queryables;
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -25,6 +26,8 @@ pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 ];
 
 pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
@@ -46,6 +49,10 @@ pub fn routes() -> Router<SharedState> {
         .route(
             &format!("{BASE_PATH}/collections/{{collection_id}}"),
             get(collections::collection),
+        )
+        .route(
+            &format!("{BASE_PATH}/collections/{{collection_id}}/queryables"),
+            get(queryables::queryables),
         )
         .route(
             &format!("{BASE_PATH}/collections/{{collection_id}}/items"),

@@ -34,6 +34,11 @@ impl QueryParams {
         Ok(Self { pairs })
     }
 
+    /// All parameters, in request order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.pairs
             .iter()

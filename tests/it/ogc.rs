@@ -487,3 +487,130 @@ async fn absent_values_stay_null() {
     }
     assert!(has_price.values().filter(|p| !**p).count() > 2000);
 }
+
+#[tokio::test]
+async fn queryables_describe_the_columns_and_are_equality_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = repo_state(
+        dir.path(),
+        &["gemeenten", "laadpunten", "kerncijfers_gemeenten"],
+    )
+    .await;
+    let collection = get(&state, "/ogc/v1/collections/gemeenten").await.json();
+    let href = link(
+        &collection,
+        "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+    )
+    .unwrap();
+    let q = get(&state, &href).await;
+    assert_eq!(q.content_type(), "application/schema+json");
+    let q = q.json();
+    assert_eq!(q["$id"], href.as_str());
+    assert_eq!(q["properties"]["statnaam"]["type"], "string");
+    assert_eq!(q["properties"]["statnaam"]["title"], "Gemeentenaam");
+    assert_eq!(q["properties"]["cbs_object_id"]["type"], "integer");
+    assert_eq!(
+        q["properties"]["geometry"]["format"],
+        "geometry-multipolygon"
+    );
+    assert!(q["properties"].get("bbox").is_none());
+    let conf = get(&state, "/ogc/v1/conformance").await.json();
+    assert!(conf["conformsTo"].as_array().unwrap().iter().any(|c| c
+        == "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters"));
+
+    let utrecht = get(
+        &state,
+        "/ogc/v1/collections/gemeenten/items?statnaam=Utrecht",
+    )
+    .await
+    .json();
+    assert_eq!(utrecht["numberReturned"], 1);
+    assert_eq!(utrecht["features"][0]["id"], "GM0344");
+    assert!(utrecht.get("numberMatched").is_none());
+    // The next link keeps the property parameter.
+    let page = get(
+        &state,
+        "/ogc/v1/collections/laadpunten/items?gemeente=Zeist&limit=100",
+    )
+    .await
+    .json();
+    assert!(next_link(&page).unwrap().contains("gemeente=Zeist"));
+
+    // Counts match the source, for text and boolean properties.
+    let source: Value = serde_json::from_slice(
+        &std::fs::read(
+            shared_data().join("layers/utrecht_provincie_laadpunten_ndw_2026_wgs84.geojson"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut ids = HashSet::new();
+    let mega: usize = source["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["properties"]["isMegawatt"] == true)
+        .filter(|f| {
+            let p = &f["properties"];
+            ids.insert(format!(
+                "{}:{}:{}",
+                p["operatorName"], p["locationId"], p["name"]
+            ))
+        })
+        .count();
+    let (served, _) = all_pages(
+        &state,
+        "/ogc/v1/collections/laadpunten/items?isMegawatt=true&limit=1000",
+    )
+    .await;
+    assert_eq!(served.len(), mega);
+    assert!(served.iter().all(|f| f["properties"]["isMegawatt"] == true));
+    // Zeist: 493 source rows, one of them an exact duplicate that the catalog drops.
+    let zeist_ids: HashSet<String> = source["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["properties"]["gemeente"] == "Zeist")
+        .map(|f| {
+            let p = &f["properties"];
+            format!(
+                "{}:{}:{}",
+                p["operatorName"].as_str().unwrap(),
+                p["locationId"].as_str().unwrap(),
+                p["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let (zeist, _) = all_pages(
+        &state,
+        "/ogc/v1/collections/laadpunten/items?gemeente=Zeist&limit=1000",
+    )
+    .await;
+    let served: HashSet<String> = zeist
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(served, zeist_ids);
+
+    let row = get(
+        &state,
+        "/ogc/v1/collections/kerncijfers_gemeenten/items?inwoners=25399",
+    )
+    .await
+    .json();
+    assert_eq!(row["features"][0]["id"], "GM1680");
+    assert_problem(
+        &get(
+            &state,
+            "/ogc/v1/collections/kerncijfers_gemeenten/items?inwoners=veel",
+        )
+        .await,
+        400,
+        "`inwoners` holds whole numbers; `veel` is not one",
+    );
+    assert_problem(
+        &get(&state, "/ogc/v1/collections/laadpunten/items?isMegawatt=ja").await,
+        400,
+        "true or false",
+    );
+}

@@ -1,0 +1,188 @@
+//! `/collections/{id}/queryables` (OGC API Features Part 3): the properties a client may filter
+//! on, as JSON Schema, and the typed `?property=value` parameters they allow on `/items`.
+
+use arrow::datatypes::{DataType, TimeUnit};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use datafusion::common::{Column, ScalarValue};
+use datafusion::logical_expr::{Expr, lit};
+use serde_json::{Map, Value, json};
+
+use super::params::QueryParams;
+use super::{api_url, collection_of, json_response, require_json};
+use crate::catalog::Dataset;
+use crate::engine::DatasetVersion;
+use crate::http::SharedState;
+use crate::http::error::ApiError;
+use crate::http::negotiate::Lang;
+use crate::ingest::{BBOX_COLUMN, GEOMETRY_COLUMN, ID_COLUMN};
+
+const SCHEMA_JSON: &str = "application/schema+json";
+
+/// The non-spatial queryables of a version: every stored column but geometry and bbox.
+pub fn columns(v: &DatasetVersion) -> Vec<(String, DataType)> {
+    v.schema()
+        .fields()
+        .iter()
+        .filter(|f| f.name() != GEOMETRY_COLUMN && f.name() != BBOX_COLUMN)
+        .map(|f| (f.name().clone(), f.data_type().clone()))
+        .collect()
+}
+
+fn json_type(dt: &DataType) -> Value {
+    match dt {
+        DataType::Boolean => json!({ "type": "boolean" }),
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64 => json!({ "type": "integer" }),
+        DataType::Float16 | DataType::Float32 | DataType::Float64 => json!({ "type": "number" }),
+        DataType::Date32 | DataType::Date64 => json!({ "type": "string", "format": "date" }),
+        DataType::Timestamp(_, _) => json!({ "type": "string", "format": "date-time" }),
+        _ => json!({ "type": "string" }),
+    }
+}
+
+/// GeoParquet type names → Part 5 geometry formats.
+fn geometry_format(types: &[String]) -> &'static str {
+    let base: Vec<&str> = types.iter().map(|t| t.trim_end_matches(" Z")).collect();
+    match base.as_slice() {
+        ["Point"] => "geometry-point",
+        ["MultiPoint"] | ["MultiPoint", "Point"] => "geometry-multipoint",
+        ["LineString"] => "geometry-linestring",
+        ["MultiLineString"] | ["LineString", "MultiLineString"] => "geometry-multilinestring",
+        ["Polygon"] => "geometry-polygon",
+        ["MultiPolygon"] | ["MultiPolygon", "Polygon"] => "geometry-multipolygon",
+        _ => "geometry-any",
+    }
+}
+
+pub fn queryables_json(
+    state: &crate::http::AppState,
+    ds: &Dataset,
+    v: &DatasetVersion,
+    lang: Lang,
+) -> Value {
+    let mut properties = Map::new();
+    for (name, dt) in columns(v) {
+        let mut p = json_type(&dt);
+        if name == ID_COLUMN {
+            p["title"] = json!(match lang {
+                Lang::Nl => "Object-id",
+                Lang::En => "Feature id",
+            });
+            p["x-ogc-role"] = json!("id");
+        } else if let Some(meta) = ds.column_meta(&name) {
+            if let Some(t) = &meta.title {
+                p["title"] = json!(lang.pick(t));
+            }
+            if let Some(d) = &meta.description {
+                p["description"] = json!(lang.pick(d));
+            }
+            if let Some(u) = &meta.unit {
+                p["x-ogc-unit"] = json!(u);
+            }
+        }
+        properties.insert(name, p);
+    }
+    if let Some(g) = &v.manifest.geometry {
+        properties.insert(
+            GEOMETRY_COLUMN.into(),
+            json!({ "format": geometry_format(&g.types), "x-ogc-role": "primary-geometry" }),
+        );
+    }
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": api_url(state, &format!("/collections/{}/queryables", ds.id)),
+        "type": "object",
+        "title": lang.pick(&ds.title),
+        "properties": properties,
+        "additionalProperties": false,
+    })
+}
+
+pub async fn queryables(
+    State(state): State<SharedState>,
+    Path(collection_id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let params = QueryParams::parse(q.as_deref(), &["f"])?;
+    let (ds, version) = collection_of(&state, &collection_id)?;
+    require_json(&headers, params.get("f"))?;
+    let body = queryables_json(&state, ds, &version, Lang::from_headers(&headers));
+    Ok(json_response(&body, SCHEMA_JSON))
+}
+
+/// The typed literal for `value` compared with a column of type `dt`.
+fn literal(name: &str, dt: &DataType, value: &str) -> Result<Expr, ApiError> {
+    let wrong = |what: &str| {
+        ApiError::InvalidParameter(format!("`{name}` holds {what}; `{value}` is not one"))
+    };
+    Ok(match dt {
+        DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => lit(value),
+        DataType::Boolean => lit(value.parse::<bool>().map_err(|_| wrong("true or false"))?),
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64 => lit(value
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| wrong("whole numbers"))?),
+        DataType::Float16 | DataType::Float32 | DataType::Float64 => lit(value
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .ok_or_else(|| wrong("numbers"))?),
+        DataType::Date32 => {
+            let d = chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
+                .map_err(|_| wrong("dates (YYYY-MM-DD)"))?;
+            let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+            lit(ScalarValue::Date32(Some((d - epoch).num_days() as i32)))
+        }
+        DataType::Timestamp(TimeUnit::Millisecond, tz) => {
+            let t = chrono::DateTime::parse_from_rfc3339(value.trim())
+                .map_err(|_| wrong("RFC 3339 date-times"))?;
+            lit(ScalarValue::TimestampMillisecond(
+                Some(t.timestamp_millis()),
+                tz.clone(),
+            ))
+        }
+        other => {
+            return Err(ApiError::InvalidParameter(format!(
+                "`{name}` ({other}) cannot be filtered by a query parameter; use `filter`"
+            )));
+        }
+    })
+}
+
+/// `?property=value` parameters (every parameter not in `reserved`): equality on the queryables
+/// of version `v`, typed by the column.
+pub fn property_equality(
+    params: &QueryParams,
+    v: &DatasetVersion,
+    reserved: &[&str],
+) -> Result<Option<Expr>, ApiError> {
+    let columns = columns(v);
+    let mut conditions = Vec::new();
+    for (name, value) in params.iter().filter(|(k, _)| !reserved.contains(k)) {
+        let Some((_, dt)) = columns.iter().find(|(c, _)| c == name) else {
+            return Err(ApiError::InvalidParameter(format!(
+                "unknown parameter `{name}`: not a queryable of this version"
+            )));
+        };
+        let column = Expr::Column(Column::new_unqualified(name));
+        conditions.push(column.eq(literal(name, dt, value)?));
+    }
+    Ok(conditions.into_iter().reduce(Expr::and))
+}
