@@ -81,8 +81,11 @@ lint:
 rust-tests:
 	@if command -v cargo-nextest >/dev/null; then cargo nextest run --workspace --no-fail-fast; else cargo test --workspace; fi
 
-# Real clients (GDAL OAPIF, OWSLib, QGIS, GeoPandas) against the real debug binary.
-client-tests: build venv
+# Real clients (GDAL OAPIF, OWSLib, QGIS, GeoPandas) against the real debug binary. The binary is
+# built as the Rust tests build it (`--tests`): a plain `cargo build` unifies features without the
+# dev-dependencies and would recompile much of the dependency tree.
+client-tests: venv
+	cargo build --tests
 	ONTSLUIT_BIN=$(BIN_DEBUG) $(VENV)/bin/python -m pytest tests/clients -q -p no:cacheprovider
 
 ## fuzz: fuzz the CQL2 parser for FUZZ_SECONDS (cargo-fuzz on the stable toolchain; not in `make test`)
