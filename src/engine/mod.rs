@@ -5,7 +5,10 @@
 //! version, which stays readable while it is on disk. Queries are DataFusion expressions built
 //! from typed values, never SQL text.
 
+pub mod accent;
+pub mod filter;
 mod row_groups;
+pub mod spatial;
 mod st_intersects_bbox;
 
 use std::collections::{BTreeMap, HashMap};

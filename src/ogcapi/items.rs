@@ -22,7 +22,16 @@ use crate::http::negotiate::require_acceptable;
 
 const GEOJSON: &str = "application/geo+json";
 /// Parameters of `/items` that are not property names.
-const RESERVED: &[&str] = &["limit", "bbox", "datetime", "cursor", "f"];
+const RESERVED: &[&str] = &[
+    "limit",
+    "bbox",
+    "datetime",
+    "cursor",
+    "f",
+    "filter",
+    "filter-lang",
+    "filter-crs",
+];
 const JSON: &str = "application/json";
 
 fn require_geojson(headers: &HeaderMap, f: Option<&str>) -> Result<(), ApiError> {
@@ -67,12 +76,18 @@ pub async fn items(
         None => current,
     };
     let offset = cursor.map_or(0, |c| c.offset);
-    let filter = queryables::property_equality(&params, &version, RESERVED)?;
+    let properties = queryables::property_equality(&params, &version, RESERVED)?;
+    let cql2 = super::filter::from_params(&params, &version)?;
+    let filter_boxes = cql2.as_ref().and_then(|f| f.prune_boxes.clone());
+    let filter = [properties, cql2.map(|f| f.expr)]
+        .into_iter()
+        .flatten()
+        .reduce(datafusion::logical_expr::Expr::and);
     let query = ItemsQuery {
         bbox,
         datetime,
         filter,
-        filter_boxes: None,
+        filter_boxes,
         offset,
         limit: limit + 1,
     };

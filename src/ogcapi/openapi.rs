@@ -96,6 +96,23 @@ pub fn document(state: &AppState) -> Value {
         "description": "Only features whose time lies in this instant or interval (RFC 3339; `..` for an open end). Only for collections with a temporal field.",
         "schema": { "type": "string" }, "style": "form", "explode": false
     });
+    let filter = json!({
+        "name": "filter", "in": "query", "required": false,
+        "description": "A CQL2 filter on the collection's queryables (see /collections/{collectionId}/queryables), e.g. `statnaam = 'Utrecht' AND S_INTERSECTS(geometry, POINT(5.12 52.09))`.",
+        "schema": { "type": "string" }, "style": "form", "explode": false
+    });
+    let filter_lang = json!({
+        "name": "filter-lang", "in": "query", "required": false,
+        "description": "The encoding of `filter`.",
+        "schema": { "type": "string", "enum": ["cql2-text", "cql2-json"], "default": "cql2-text" },
+        "style": "form", "explode": false
+    });
+    let filter_crs = json!({
+        "name": "filter-crs", "in": "query", "required": false,
+        "description": "The CRS of geometries in `filter`.",
+        "schema": { "type": "string", "enum": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"], "default": "http://www.opengis.net/def/crs/OGC/1.3/CRS84" },
+        "style": "form", "explode": false
+    });
     let cursor = json!({
         "name": "cursor", "in": "query", "required": false,
         "description": "Where a page starts. Made by the server: follow the `next` and `prev` links.",
@@ -111,7 +128,7 @@ pub fn document(state: &AppState) -> Value {
             ok_json("The collection's metadata, extent and links", "application/json")),
         "/collections/{collectionId}/items": operation(
             "getFeatures", "The features of a collection, page by page",
-            vec![collection_id.clone(), limit, bbox, datetime, cursor, f_param(&["json", "geojson"])],
+            vec![collection_id.clone(), limit, bbox, datetime, filter, filter_lang, filter_crs, cursor, f_param(&["json", "geojson"])],
             ok_json("A page of features (GeoJSON FeatureCollection)", "application/geo+json")),
         "/collections/{collectionId}/items/{featureId}": operation(
             "getFeature", "One feature", vec![collection_id, feature_id, f_param(&["json", "geojson"])],
