@@ -50,7 +50,8 @@ test-deps: deps
 
 # The Python clients (OWSLib, GeoPandas, pytest…) live in a venv keyed by the requirements file.
 venv: $(VENV)/.installed-$(shell sha256sum tests/clients/requirements.txt | cut -c1-16)
-$(VENV)/.installed-%: tests/clients/requirements.txt
+# Order-only: the stamp's name holds the file's hash, so a fresh clone's newer mtime changes nothing.
+$(VENV)/.installed-%: | tests/clients/requirements.txt
 	@echo "creating the Python venv for the client tests in $(VENV)"
 	rm -rf $(VENV)
 	python3 -m venv $(VENV)
