@@ -88,6 +88,13 @@ pub struct ItemsQuery {
     pub filter: Option<Expr>,
     /// Boxes every match must intersect (from a spatial `filter`), used to skip row groups.
     pub filter_boxes: Option<Vec<Bbox>>,
+    /// Sort keys: (published column, ascending). The id always breaks ties, so that an order is
+    /// total and offsets page through it exactly once.
+    pub sort: Vec<(String, bool)>,
+    /// Published columns to return (all when `None`); the id is always returned.
+    pub properties: Option<Vec<String>>,
+    /// Leave the geometry out (`geometry: null`).
+    pub skip_geometry: bool,
     /// Rows of the (filtered) result to skip.
     pub offset: u64,
     /// Rows to return.
@@ -267,7 +274,24 @@ impl Engine {
         if let Some(p) = predicates.into_iter().reduce(Expr::and) {
             df = df.filter(p)?;
         }
-        df = df.select(output_columns(v))?;
+        if !q.sort.is_empty() {
+            let mut keys: Vec<_> = q
+                .sort
+                .iter()
+                .map(|(c, asc)| column(c).sort(*asc, !*asc))
+                .collect();
+            keys.push(column(ID_COLUMN).sort(true, false));
+            df = df.sort(keys)?;
+        }
+        let mut columns = vec![column(ID_COLUMN)];
+        match &q.properties {
+            Some(selected) => columns.extend(selected.iter().map(|c| column(c))),
+            None => columns.extend(v.manifest.columns.iter().map(|c| column(&c.name))),
+        }
+        if v.has_geometry() && !q.skip_geometry {
+            columns.push(column(GEOMETRY_COLUMN));
+        }
+        df = df.select(columns)?;
         df = df.limit(q.offset as usize, Some(q.limit))?;
         Ok(df.execute_stream().await?)
     }

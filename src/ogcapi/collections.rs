@@ -126,6 +126,7 @@ pub fn collection_json(
             link(api_url(state, &format!("/collections/{id}")), "self", JSON, "This collection"),
             link(api_url(state, &format!("/collections/{id}/items")), "items", GEOJSON, "The features (GeoJSON)"),
             link(api_url(state, &format!("/collections/{id}/queryables")), "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "What the features can be filtered on"),
+            link(api_url(state, &format!("/collections/{id}/sortables")), "http://www.opengis.net/def/rel/ogc/1.0/sortables", "application/schema+json", "What the features can be sorted on"),
             link(ds.licence.uri.to_owned(), "license", "text/html", ds.licence.title),
         ],
     });

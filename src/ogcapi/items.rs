@@ -31,6 +31,9 @@ const RESERVED: &[&str] = &[
     "filter",
     "filter-lang",
     "filter-crs",
+    "sortby",
+    "properties",
+    "skipGeometry",
 ];
 const JSON: &str = "application/json";
 
@@ -76,10 +79,28 @@ pub async fn items(
         None => current,
     };
     let offset = cursor.map_or(0, |c| c.offset);
-    let properties = queryables::property_equality(&params, &version, RESERVED)?;
+    let equality = queryables::property_equality(&params, &version, RESERVED)?;
     let cql2 = super::filter::from_params(&params, &version)?;
     let filter_boxes = cql2.as_ref().and_then(|f| f.prune_boxes.clone());
-    let filter = [properties, cql2.map(|f| f.expr)]
+    // Properties and sort keys: the published columns (the id is always there).
+    let published: Vec<String> = version
+        .manifest
+        .columns
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    let properties = params
+        .get("properties")
+        .map(|p| params::properties(p, &published))
+        .transpose()?;
+    let sortable = queryables::sortable_columns(&version);
+    let sort = params
+        .get("sortby")
+        .map(|s| params::sortby(s, &sortable))
+        .transpose()?
+        .unwrap_or_default();
+    let skip_geometry = params::skip_geometry(params.get("skipGeometry"))?;
+    let filter = [equality, cql2.map(|f| f.expr)]
         .into_iter()
         .flatten()
         .reduce(datafusion::logical_expr::Expr::and);
@@ -88,6 +109,9 @@ pub async fn items(
         datetime,
         filter,
         filter_boxes,
+        sort,
+        properties,
+        skip_geometry,
         offset,
         limit: limit + 1,
     };

@@ -70,6 +70,10 @@ pub fn routes() -> Router<SharedState> {
             get(queryables::queryables),
         )
         .route(
+            &format!("{BASE_PATH}/collections/{{collection_id}}/sortables"),
+            get(queryables::sortables),
+        )
+        .route(
             &format!("{BASE_PATH}/collections/{{collection_id}}/items"),
             get(items::items),
         )

@@ -113,6 +113,21 @@ pub fn document(state: &AppState) -> Value {
         "schema": { "type": "string", "enum": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"], "default": "http://www.opengis.net/def/crs/OGC/1.3/CRS84" },
         "style": "form", "explode": false
     });
+    let sortby = json!({
+        "name": "sortby", "in": "query", "required": false,
+        "description": "Sort keys: sortable property names (see /collections/{collectionId}/sortables), `-` for descending, e.g. `-capacity_total,name`.",
+        "schema": { "type": "array", "items": { "type": "string" } }, "style": "form", "explode": false
+    });
+    let properties = json!({
+        "name": "properties", "in": "query", "required": false,
+        "description": "The properties to return (the id is always returned).",
+        "schema": { "type": "array", "items": { "type": "string" } }, "style": "form", "explode": false
+    });
+    let skip_geometry = json!({
+        "name": "skipGeometry", "in": "query", "required": false,
+        "description": "Leave out the geometry (`geometry: null`).",
+        "schema": { "type": "boolean", "default": false }, "style": "form", "explode": false
+    });
     let cursor = json!({
         "name": "cursor", "in": "query", "required": false,
         "description": "Where a page starts. Made by the server: follow the `next` and `prev` links.",
@@ -128,7 +143,7 @@ pub fn document(state: &AppState) -> Value {
             ok_json("The collection's metadata, extent and links", "application/json")),
         "/collections/{collectionId}/items": operation(
             "getFeatures", "The features of a collection, page by page",
-            vec![collection_id.clone(), limit, bbox, datetime, filter, filter_lang, filter_crs, cursor, f_param(&["json", "geojson"])],
+            vec![collection_id.clone(), limit, bbox, datetime, filter, filter_lang, filter_crs, sortby, properties, skip_geometry, cursor, f_param(&["json", "geojson"])],
             ok_json("A page of features (GeoJSON FeatureCollection)", "application/geo+json")),
         "/collections/{collectionId}/items/{featureId}": operation(
             "getFeature", "One feature", vec![collection_id, feature_id, f_param(&["json", "geojson"])],

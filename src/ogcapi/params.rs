@@ -163,6 +163,60 @@ pub fn datetime(value: &str) -> Result<TimeRange, ApiError> {
     Ok(range)
 }
 
+/// `sortby`: comma-separated names, each optionally prefixed with `+` (ascending, the default) or
+/// `-` (descending), checked against `sortable`.
+pub fn sortby(value: &str, sortable: &[String]) -> Result<Vec<(String, bool)>, ApiError> {
+    value
+        .split(',')
+        .map(|key| {
+            let key = key.trim();
+            let (name, asc) = match key.strip_prefix('-') {
+                Some(n) => (n, false),
+                None => (key.strip_prefix('+').unwrap_or(key), true),
+            };
+            if sortable.iter().any(|s| s == name) {
+                Ok((name.to_owned(), asc))
+            } else {
+                Err(ApiError::InvalidParameter(format!(
+                    "sortby: `{name}` is not sortable (sortables: {})",
+                    sortable.join(", ")
+                )))
+            }
+        })
+        .collect()
+}
+
+/// `properties`: comma-separated published names to return, checked against `known`; empty
+/// means none.
+pub fn properties(value: &str, known: &[String]) -> Result<Vec<String>, ApiError> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            if known.iter().any(|k| k == p) {
+                Ok(p.to_owned())
+            } else {
+                Err(ApiError::InvalidParameter(format!(
+                    "properties: `{p}` is not a property of this collection (properties: {})",
+                    known.join(", ")
+                )))
+            }
+        })
+        .collect()
+}
+
+/// `skipGeometry`: `true` or `false`.
+pub fn skip_geometry(value: Option<&str>) -> Result<bool, ApiError> {
+    match value {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(v) => Err(ApiError::InvalidParameter(format!(
+            "skipGeometry `{v}` is not `true` or `false`"
+        ))),
+    }
+}
+
 /// A paging cursor: the dataset version the first page was read from, and the row offset.
 /// Pinning the version keeps paging complete and free of repeats while a new version arrives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

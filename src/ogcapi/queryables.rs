@@ -48,6 +48,45 @@ fn json_type(dt: &DataType) -> Value {
     }
 }
 
+/// Columns a client may sort on: every queryable whose values have an order (not geometry).
+pub fn sortable_columns(v: &DatasetVersion) -> Vec<String> {
+    columns(v)
+        .into_iter()
+        .filter(|(_, dt)| {
+            !matches!(
+                dt,
+                DataType::Binary
+                    | DataType::BinaryView
+                    | DataType::LargeBinary
+                    | DataType::Struct(_)
+            )
+        })
+        .map(|(n, _)| n)
+        .collect()
+}
+
+/// `/collections/{id}/sortables`: the queryables that `sortby` accepts, as JSON Schema.
+pub async fn sortables(
+    State(state): State<SharedState>,
+    Path(collection_id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let params = QueryParams::parse(q.as_deref(), &["f"])?;
+    let (ds, version) = collection_of(&state, &collection_id)?;
+    require_json(&headers, params.get("f"))?;
+    let mut body = queryables_json(&state, ds, &version, Lang::from_headers(&headers));
+    let sortable = sortable_columns(&version);
+    if let Some(props) = body["properties"].as_object_mut() {
+        props.retain(|name, _| sortable.contains(name));
+    }
+    body["$id"] = json!(api_url(
+        &state,
+        &format!("/collections/{}/sortables", ds.id)
+    ));
+    Ok(json_response(&body, SCHEMA_JSON))
+}
+
 /// GeoParquet type names → Part 5 geometry formats.
 fn geometry_format(types: &[String]) -> &'static str {
     let base: Vec<&str> = types.iter().map(|t| t.trim_end_matches(" Z")).collect();

@@ -614,3 +614,96 @@ async fn queryables_describe_the_columns_and_are_equality_parameters() {
         "true or false",
     );
 }
+
+#[tokio::test]
+async fn sortby_pages_every_feature_once_in_order_and_properties_select() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = repo_state(dir.path(), &["treinstations", "laadpunten"]).await;
+    // Stations by long name, checked against the source sorted here.
+    let source: Value = serde_json::from_slice(
+        &std::fs::read(
+            shared_data().join("layers/nl_treinstations_rijdendetreinen_2020_wgs84.geojson"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut names: Vec<String> = source["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["name_long"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    let page = get(
+        &state,
+        "/ogc/v1/collections/treinstations/items?limit=400&sortby=name_long",
+    )
+    .await
+    .json();
+    let served: Vec<&str> = page["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["name_long"].as_str().unwrap())
+        .collect();
+    assert_eq!(served, names);
+    let page = get(
+        &state,
+        "/ogc/v1/collections/treinstations/items?limit=3&sortby=-name_long",
+    )
+    .await
+    .json();
+    assert_eq!(
+        page["features"][0]["properties"]["name_long"],
+        names.last().unwrap().as_str()
+    );
+
+    // Many ties (maxPowerKw is often 0): paging by 500 visits every feature exactly once, in order.
+    let (features, _) = all_pages(
+        &state,
+        "/ogc/v1/collections/laadpunten/items?limit=500&sortby=-maxPowerKw",
+    )
+    .await;
+    assert_eq!(features.len(), 6824);
+    let ids: HashSet<&str> = features.iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 6824);
+    let power: Vec<i64> = features
+        .iter()
+        .map(|f| f["properties"]["maxPowerKw"].as_i64().unwrap_or(-1))
+        .collect();
+    assert!(
+        power.windows(2).all(|w| w[0] >= w[1]),
+        "not in descending order"
+    );
+
+    // Property selection and skipGeometry.
+    let page = get(&state, "/ogc/v1/collections/treinstations/items?limit=2&properties=code,name_long&skipGeometry=true").await.json();
+    let f = &page["features"][0];
+    assert_eq!(f["geometry"], Value::Null);
+    let keys: Vec<&String> = f["properties"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, vec!["code", "name_long"]);
+    assert!(f["id"].is_i64());
+
+    let sortables = get(&state, "/ogc/v1/collections/treinstations/sortables")
+        .await
+        .json();
+    assert!(sortables["properties"].get("name_long").is_some());
+    assert!(sortables["properties"].get("geometry").is_none());
+
+    let items = "/ogc/v1/collections/treinstations/items";
+    assert_problem(
+        &get(&state, &format!("{items}?sortby=geometry")).await,
+        400,
+        "`geometry` is not sortable",
+    );
+    assert_problem(
+        &get(&state, &format!("{items}?properties=kleur")).await,
+        400,
+        "`kleur` is not a property",
+    );
+    assert_problem(
+        &get(&state, &format!("{items}?skipGeometry=ja")).await,
+        400,
+        "not `true` or `false`",
+    );
+}
