@@ -71,6 +71,16 @@ fn benches(c: &mut Criterion) {
         })
     });
 
+    // CQL2: parse a realistic filter and translate it into a DataFusion expression.
+    let queryables = ontsluit::engine::filter::Queryables::from_schema(version.schema().as_ref());
+    let text = "STRAAT LIKE 'Lange%' AND MASTLENGTE IN ('6', '8') AND S_INTERSECTS(geometry, POLYGON((5.11 52.08,5.13 52.08,5.13 52.095,5.11 52.08)))";
+    c.bench_function("cql2 parse + translate", |b| {
+        b.iter(|| {
+            let ast = cql2::parse_text(text).unwrap();
+            ontsluit::engine::filter::to_expr(&ast, &queryables).unwrap()
+        })
+    });
+
     let request = |uri: String| {
         let state = Arc::clone(&state);
         move || {
@@ -147,6 +157,10 @@ fn benches(c: &mut Criterion) {
         (
             "bbox over polygons",
             "/ogc/v1/collections/natura2000/items?bbox=5.0,52.0,5.3,52.2",
+        ),
+        (
+            "cql2 filter, parse to page",
+            "/ogc/v1/collections/lichtmasten/items?limit=1000&filter=STRAAT%20LIKE%20%27Lange%25%27%20AND%20S_INTERSECTS(geometry,%20POLYGON((5.11%2052.08,5.13%2052.08,5.13%2052.095,5.11%2052.08)))",
         ),
         ("one feature", one_feature.as_str()),
     ] {
