@@ -6,7 +6,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::params::QueryParams;
-use super::{CONFORMANCE, CRS84, api_url, collection_of, json_response, link, require_json};
+use super::{CONFORMANCE, CRS84, api_url, collection_document, json_response, link, require_json};
 use crate::catalog::Dataset;
 use crate::engine::DatasetVersion;
 use crate::http::SharedState;
@@ -87,10 +87,8 @@ pub async fn collection(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let params = QueryParams::parse(q.as_deref(), &["f"])?;
-    let (ds, version) = collection_of(&state, &collection_id)?;
-    require_json(&headers, params.get("f"))?;
-    let body = collection_json(&state, ds, &version, Lang::from_headers(&headers));
+    let (ds, version, lang) = collection_document(&state, &collection_id, &headers, q.as_deref())?;
+    let body = collection_json(&state, ds, &version, lang);
     Ok(json_response(&body, JSON))
 }
 

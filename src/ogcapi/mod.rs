@@ -123,6 +123,31 @@ pub fn collection_of<'a>(
     Ok((dataset, version))
 }
 
+/// The common start of a JSON document about one collection (its description, queryables,
+/// sortables): only `f` is accepted, the collection must be served, JSON must be acceptable.
+pub fn collection_document<'a>(
+    state: &'a AppState,
+    id: &str,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Result<
+    (
+        &'a Dataset,
+        std::sync::Arc<DatasetVersion>,
+        crate::http::negotiate::Lang,
+    ),
+    ApiError,
+> {
+    let params = params::QueryParams::parse(query, &["f"])?;
+    let (ds, version) = collection_of(state, id)?;
+    require_json(headers, params.get("f"))?;
+    Ok((
+        ds,
+        version,
+        crate::http::negotiate::Lang::from_headers(headers),
+    ))
+}
+
 /// A JSON response with the given media type.
 pub fn json_response(value: &serde_json::Value, media_type: &'static str) -> Response {
     let mut response = value.to_string().into_response();

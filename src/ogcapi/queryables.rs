@@ -10,7 +10,7 @@ use datafusion::logical_expr::{Expr, lit};
 use serde_json::{Map, Value, json};
 
 use super::params::QueryParams;
-use super::{api_url, collection_of, json_response, require_json};
+use super::{api_url, collection_document, json_response};
 use crate::catalog::Dataset;
 use crate::engine::DatasetVersion;
 use crate::http::SharedState;
@@ -72,10 +72,8 @@ pub async fn sortables(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let params = QueryParams::parse(q.as_deref(), &["f"])?;
-    let (ds, version) = collection_of(&state, &collection_id)?;
-    require_json(&headers, params.get("f"))?;
-    let mut body = queryables_json(&state, ds, &version, Lang::from_headers(&headers));
+    let (ds, version, lang) = collection_document(&state, &collection_id, &headers, q.as_deref())?;
+    let mut body = queryables_json(&state, ds, &version, lang);
     let sortable = sortable_columns(&version);
     if let Some(props) = body["properties"].as_object_mut() {
         props.retain(|name, _| sortable.contains(name));
@@ -151,10 +149,8 @@ pub async fn queryables(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let params = QueryParams::parse(q.as_deref(), &["f"])?;
-    let (ds, version) = collection_of(&state, &collection_id)?;
-    require_json(&headers, params.get("f"))?;
-    let body = queryables_json(&state, ds, &version, Lang::from_headers(&headers));
+    let (ds, version, lang) = collection_document(&state, &collection_id, &headers, q.as_deref())?;
+    let body = queryables_json(&state, ds, &version, lang);
     Ok(json_response(&body, SCHEMA_JSON))
 }
 
