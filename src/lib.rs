@@ -11,6 +11,7 @@ pub mod geom;
 pub mod http;
 pub mod ingest;
 pub mod ogcapi;
+pub mod sql;
 pub mod store;
 pub mod web;
 
@@ -62,6 +63,7 @@ pub async fn state(
     Ok(Arc::new(AppState {
         catalog,
         engine,
+        sql: sql::SqlService::new(settings.sql.clone()),
         settings,
     }))
 }

@@ -108,6 +108,10 @@ fn check(common: &Common) -> anyhow::Result<ExitCode> {
         eprintln!("{e}");
     }
     for ds in &catalog.datasets {
+        if ds.view_sql.is_some() {
+            println!("view  {:<28} computed by SQL at ingest", ds.id);
+            continue;
+        }
         match ingest::probe(ds) {
             Ok(s) => println!(
                 "ok    {:<28} {} layer `{}`, {} features, CRS {}, {} columns",
@@ -168,7 +172,12 @@ fn run_ingest(common: &Common, force: bool, only: &[String]) -> anyhow::Result<E
             bar.set_length(total.max(done));
             bar.set_position(done);
         };
-        match ingest::ingest(ds, &store, force, &progress) {
+        let outcome = if ds.view_sql.is_some() {
+            ingest::ingest_view(&catalog, ds, &store, force)
+        } else {
+            ingest::ingest(ds, &store, force, &progress)
+        };
+        match outcome {
             Ok(Outcome::Unchanged { version }) => {
                 bar.finish_and_clear();
                 println!("{:<28} unchanged (version {version})", ds.id);

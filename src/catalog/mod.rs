@@ -81,7 +81,10 @@ pub struct Dataset {
     pub licence: Licence,
     pub attribution: String,
     pub update_frequency: UpdateFrequency,
+    /// The source file; empty (and unused) for a view.
     pub source: Source,
+    /// A `[[view]]`: the SQL whose result ingest stores as this dataset's versions.
+    pub view_sql: Option<String>,
     pub key: FeatureKey,
     pub duplicates: DuplicatePolicy,
     pub temporal: Option<Temporal>,
@@ -219,7 +222,7 @@ impl Catalog {
         let issues: Vec<Issue> = self
             .datasets
             .iter()
-            .filter(|d| !d.source.path.exists())
+            .filter(|d| d.view_sql.is_none() && !d.source.path.exists())
             .map(|d| Issue {
                 line: d.line,
                 dataset: Some(d.id.to_string()),

@@ -13,6 +13,9 @@ pub struct RawCatalogFile {
     pub catalog: Spanned<RawCatalogMeta>,
     #[serde(default)]
     pub dataset: Vec<Spanned<RawDataset>>,
+    /// Derived datasets: the same fields as a dataset, with `sql` instead of `source`.
+    #[serde(default)]
+    pub view: Vec<Spanned<RawDataset>>,
 }
 
 /// A text in both languages the catalog publishes in.
@@ -65,7 +68,12 @@ pub struct RawDataset {
     pub licence: Spanned<String>,
     pub attribution: String,
     pub update_frequency: Spanned<String>,
-    pub source: RawSource,
+    /// Required for a `[[dataset]]`, absent for a `[[view]]`.
+    #[serde(default)]
+    pub source: Option<RawSource>,
+    /// A `[[view]]`'s query over the catalog's datasets (and earlier views).
+    #[serde(default)]
+    pub sql: Option<Spanned<String>>,
     /// Column(s) whose values identify a feature. Absent: a hash of the feature's content.
     #[serde(default)]
     pub key: Option<Spanned<Vec<String>>>,

@@ -107,7 +107,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Catalog, CatalogError> {
     let mut seen = HashSet::new();
     let mut datasets = Vec::new();
     for entry in &raw.dataset {
-        if let Some(ds) = validate_dataset(&mut c, entry, &sources_dir, &mut seen) {
+        if let Some(ds) = validate_dataset(&mut c, entry, &sources_dir, &mut seen, false) {
+            datasets.push(ds);
+        }
+    }
+    // Views after the datasets: ingest materialises them in this order.
+    for entry in &raw.view {
+        if let Some(ds) = validate_dataset(&mut c, entry, &sources_dir, &mut seen, true) {
             datasets.push(ds);
         }
     }
@@ -159,6 +165,7 @@ fn validate_dataset(
     entry: &Spanned<RawDataset>,
     sources_dir: &Path,
     seen: &mut HashSet<String>,
+    is_view: bool,
 ) -> Option<Dataset> {
     let raw = entry.get_ref();
     let id_text = raw.id.get_ref().as_str();
@@ -219,16 +226,44 @@ fn validate_dataset(
         );
     }
 
-    let declared_path = raw.source.path.get_ref().clone();
-    if declared_path.trim().is_empty() {
-        c.push(
-            &raw.source.path,
-            ds,
-            "source.path",
-            "must not be empty".into(),
-        );
+    let view_sql = match (is_view, &raw.source, &raw.sql) {
+        (false, Some(_), None) => None,
+        (false, None, _) => {
+            c.push(&raw.id, ds, "source", "a dataset needs a `source`".into());
+            None
+        }
+        (false, Some(_), Some(sql)) => {
+            let msg = "only a `[[view]]` has `sql`; a dataset reads its `source`".into();
+            c.push(sql, ds, "sql", msg);
+            None
+        }
+        (true, None, Some(sql)) if sql.get_ref().trim().is_empty() => {
+            c.push(sql, ds, "sql", "must not be empty".into());
+            None
+        }
+        (true, None, Some(sql)) => Some(sql.get_ref().clone()),
+        (true, None, None) => {
+            c.push(&raw.id, ds, "sql", "a view needs its `sql` query".into());
+            None
+        }
+        (true, Some(_), _) => {
+            let msg = "a `[[view]]` is computed by its `sql`; it has no `source`".into();
+            c.push(&raw.id, ds, "source", msg);
+            None
+        }
+    };
+    let source = raw.source.as_ref();
+    let declared_path = source.map(|s| s.path.get_ref().clone()).unwrap_or_default();
+    if let Some(s) = source
+        && declared_path.trim().is_empty()
+    {
+        c.push(&s.path, ds, "source.path", "must not be empty".into());
     }
-    let path = resolve_source_path(sources_dir, &declared_path);
+    let path = if is_view {
+        PathBuf::new()
+    } else {
+        resolve_source_path(sources_dir, &declared_path)
+    };
 
     let key = match &raw.key {
         None => FeatureKey::ContentHash,
@@ -354,11 +389,12 @@ fn validate_dataset(
         source: Source {
             path,
             declared_path,
-            layer: raw.source.layer.clone(),
-            crs_override: raw.source.crs.as_ref().map(|s| s.get_ref().clone()),
-            open_options: raw.source.open_options.clone(),
-            trim: raw.source.trim,
+            layer: source.and_then(|s| s.layer.clone()),
+            crs_override: source.and_then(|s| s.crs.as_ref().map(|c| c.get_ref().clone())),
+            open_options: source.map(|s| s.open_options.clone()).unwrap_or_default(),
+            trim: source.is_some_and(|s| s.trim),
         },
+        view_sql,
         key,
         duplicates,
         temporal,

@@ -776,7 +776,8 @@ fn polygon(rings: &[Vec<cql2::Position>]) -> geo::Polygon {
     geo::Polygon::new(exterior, rings.map(|r| line(r)).collect())
 }
 
-fn to_geo(g: &cql2::Geometry) -> geo::Geometry {
+/// A CQL2 (WKT or GeoJSON) geometry as a `geo` geometry (2D).
+pub(crate) fn to_geo(g: &cql2::Geometry) -> geo::Geometry {
     use cql2::Geometry as G;
     match g {
         G::Point(p) => geo::Geometry::Point(geo::Point(coord(p))),

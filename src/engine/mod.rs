@@ -66,6 +66,11 @@ impl DatasetVersion {
         self.manifest.geometry.is_some()
     }
 
+    /// The table over this version's file (for the SQL endpoint's per-query sessions).
+    pub fn table(&self) -> Arc<dyn TableProvider> {
+        self.table.clone()
+    }
+
     /// The stored columns and their types (id, published columns, geometry, bbox).
     pub fn schema(&self) -> arrow::datatypes::SchemaRef {
         self.table.schema()

@@ -193,7 +193,7 @@ impl SpatialPredicate {
 
     /// `relation(a, b)`, guarding against a panic inside `geo` so that a pathological
     /// geometry fails the query instead of the server task.
-    fn evaluate(&self, a: &Geometry, b: &impl Relate<f64>) -> Result<bool> {
+    fn evaluate(&self, a: &impl Relate<f64>, b: &impl Relate<f64>) -> Result<bool> {
         match catch_unwind(AssertUnwindSafe(|| self.relation.holds(a, b))) {
             Ok(v) => Ok(v),
             Err(_) => exec_err!("{}: cannot relate these geometries", self.label()),
@@ -290,30 +290,77 @@ impl ScalarUDFImpl for SpatialPredicate {
                 }
             }
             _ => {
+                // In a join one side repeats the same geometry over many consecutive rows:
+                // each side keeps its last geometry prepared, so it is read and indexed once.
+                let (mut last_a, mut last_b) = (Repeat::default(), Repeat::default());
                 for i in 0..rows {
-                    let (row_a, row_b);
-                    let sa = match &a {
-                        Side::Constant(s) => s.as_ref(),
-                        Side::Column(c) => {
-                            row_a = read_row(self.label(), c, i)?;
-                            row_a.as_ref()
-                        }
-                    };
-                    let sb = match &b {
-                        Side::Constant(s) => s.as_ref(),
-                        Side::Column(c) => {
-                            row_b = read_row(self.label(), c, i)?;
-                            row_b.as_ref()
-                        }
-                    };
+                    let sa = last_a.shape(self.label(), &a, i)?;
+                    let sb = last_b.shape(self.label(), &b, i)?;
                     match (sa, sb) {
-                        (Some(sa), Some(sb)) => out.append_value(self.relate_shapes(sa, sb)?),
+                        (Some(sa), Some(sb)) => out.append_value(self.relate_prepared(sa, sb)?),
                         _ => out.append_null(),
                     }
                 }
             }
         }
         Ok(ColumnarValue::Array(Arc::new(out.finish())))
+    }
+}
+
+/// A geometry read and prepared for relate; `prepared` is `None` when it is empty.
+struct PreparedShape {
+    prepared: Option<PreparedGeometry<'static, Geometry>>,
+    rect: Option<Rect>,
+}
+
+/// The last row read from one side, kept while the next rows carry the same WKB.
+#[derive(Default)]
+struct Repeat<'a> {
+    read: bool,
+    wkb: Option<&'a [u8]>,
+    shape: Option<PreparedShape>,
+}
+
+impl<'a> Repeat<'a> {
+    /// Row `i` of `side`: `None` when null or when a coordinate is NaN.
+    fn shape(&mut self, name: &str, side: &Side<'a>, i: usize) -> Result<Option<&PreparedShape>> {
+        let wkb = match side {
+            Side::Constant(_) => None,
+            Side::Column(c) => c.get(i),
+        };
+        let repeated = match side {
+            // A constant is the same on every row.
+            Side::Constant(_) => self.read,
+            Side::Column(_) => self.read && wkb.is_some() && self.wkb == wkb,
+        };
+        self.read = true;
+        if !repeated {
+            self.wkb = wkb;
+            self.shape = match (side, wkb) {
+                (Side::Constant(Some(s)), _) => Some(prepare(s.geometry.clone(), s.rect)),
+                (Side::Column(_), Some(bytes)) => {
+                    Shape::read(name, bytes)?.map(|s| prepare(s.geometry, s.rect))
+                }
+                _ => None,
+            };
+        }
+        Ok(self.shape.as_ref())
+    }
+}
+
+fn prepare(geometry: Option<Geometry>, rect: Option<Rect>) -> PreparedShape {
+    PreparedShape {
+        prepared: geometry.map(PreparedGeometry::from),
+        rect,
+    }
+}
+
+impl SpatialPredicate {
+    fn relate_prepared(&self, a: &PreparedShape, b: &PreparedShape) -> Result<bool> {
+        match (&a.prepared, &b.prepared) {
+            (Some(pa), Some(pb)) if rects_meet(a.rect, b.rect) => self.evaluate(pa, pb),
+            _ => Ok(self.relation.when_apart()),
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod geojson;
 pub mod to_geo;
 pub mod wkb;
+pub mod wkt;
 
 /// A bounding box `[minx, miny, maxx, maxy]` in CRS84.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -23,6 +23,12 @@ pub enum ApiError {
     /// Overloaded or a resource limit was hit; try again later (503).
     #[error("{0}")]
     Unavailable(String),
+    /// The request body or query text is larger than allowed (413).
+    #[error("{0}")]
+    TooLarge(String),
+    /// A valid request needed more time or memory than it may use (422).
+    #[error("{0}")]
+    LimitExceeded(String),
 }
 
 impl ApiError {
@@ -33,6 +39,8 @@ impl ApiError {
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::LimitExceeded(_) => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 
@@ -43,6 +51,8 @@ impl ApiError {
             ApiError::NotAcceptable(_) => "NotAcceptable",
             ApiError::Internal(_) => "ServerError",
             ApiError::Unavailable(_) => "ServiceUnavailable",
+            ApiError::TooLarge(_) => "PayloadTooLarge",
+            ApiError::LimitExceeded(_) => "LimitExceeded",
         }
     }
 }

@@ -25,6 +25,8 @@ pub struct Settings {
     pub max_limit: usize,
     /// Decimals of CRS84 coordinates in responses (7 ≈ 1 cm).
     pub coordinate_decimals: u32,
+    /// Limits of the SQL endpoint.
+    pub sql: crate::sql::SqlLimits,
 }
 
 impl Settings {
@@ -34,6 +36,7 @@ impl Settings {
             default_limit: 10,
             max_limit: 10_000,
             coordinate_decimals: 7,
+            sql: crate::sql::SqlLimits::default(),
         }
     }
 }
@@ -43,6 +46,8 @@ pub struct AppState {
     pub catalog: Catalog,
     pub engine: Engine,
     pub settings: Settings,
+    /// The SQL endpoint's limits and concurrency gate.
+    pub sql: crate::sql::SqlService,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -78,7 +83,9 @@ async fn not_found(uri: axum::http::Uri) -> Response {
 
 /// The whole application.
 pub fn router(state: SharedState) -> Router {
-    let api = crate::ogcapi::routes().layer(axum::middleware::map_response(api_version_header));
+    let api = crate::ogcapi::routes()
+        .merge(crate::sql::routes())
+        .layer(axum::middleware::map_response(api_version_header));
     Router::new()
         .merge(crate::web::routes())
         .merge(api)
@@ -88,7 +95,7 @@ pub fn router(state: SharedState) -> Router {
         .layer(
             CorsLayer::new()
                 .allow_origin(Any)
-                .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
+                .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS, Method::POST])
                 .allow_headers(Any)
                 .expose_headers(Any),
         )

@@ -8,6 +8,7 @@
 mod geoparquet;
 mod hilbert;
 mod ogr;
+mod view;
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -23,6 +24,7 @@ use sha2::{Digest, Sha256};
 
 pub use geoparquet::{BBOX_COLUMN, GEOMETRY_COLUMN};
 pub use ogr::SourceSummary;
+pub use view::ingest_view;
 
 use crate::catalog::{Dataset, DuplicatePolicy, FeatureKey, Temporal};
 use crate::store::{
@@ -142,6 +144,12 @@ pub fn ingest(
         dataset: ds.id.to_string(),
         source,
     };
+    if ds.view_sql.is_some() {
+        return Err(IngestError::source(
+            ds,
+            "is a [[view]]: it is computed by `ingest_view`, after the datasets".into(),
+        ));
+    }
     if !ds.source.path.exists() {
         return Err(IngestError::source(
             ds,
@@ -163,6 +171,21 @@ pub fn ingest(
     }
 
     let table = ogr::read(ds, progress)?;
+    store_table(ds, store, checksum, table, started)
+}
+
+/// Prepares a read table (ids, duplicates, order) and stores it as the dataset's new version.
+fn store_table(
+    ds: &Dataset,
+    store: &Store,
+    checksum: String,
+    table: ogr::SourceTable,
+    started: Instant,
+) -> Result<Outcome, IngestError> {
+    let store_err = |source| IngestError::Store {
+        dataset: ds.id.to_string(),
+        source,
+    };
     let prepared = prepare(ds, table)?;
 
     let staging = store.stage(&ds.id).map_err(store_err)?;

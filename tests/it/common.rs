@@ -71,7 +71,12 @@ pub fn ingest_all(catalog: &Catalog, data_dir: &Path, only: &[&str]) {
         .iter()
         .filter(|d| only.is_empty() || only.contains(&d.id.as_str()))
     {
-        match ingest::ingest(ds, &store, false, &|_, _| {}) {
+        let outcome = if ds.view_sql.is_some() {
+            ingest::ingest_view(catalog, ds, &store, false)
+        } else {
+            ingest::ingest(ds, &store, false, &|_, _| {})
+        };
+        match outcome {
             Ok(Outcome::Written { .. } | Outcome::Unchanged { .. }) => {}
             Err(e) => panic!("{e}"),
         }

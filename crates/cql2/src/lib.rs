@@ -57,6 +57,17 @@ pub fn parse_json(input: &str) -> Result<Expr, ParseError> {
     json::parse(input)
 }
 
+/// Parses one WKT geometry, e.g. `POINT(5.12 52.09)` (keywords ignore ASCII case).
+///
+/// ```
+/// let g = cql2::parse_wkt("POINT(5.12 52.09)").unwrap();
+/// assert!(matches!(g, cql2::Geometry::Point(_)));
+/// assert!(cql2::parse_wkt("POINT(1 2) x").is_err());
+/// ```
+pub fn parse_wkt(input: &str) -> Result<Geometry, ParseError> {
+    text::parse_wkt(input)
+}
+
 impl std::str::FromStr for Expr {
     type Err = ParseError;
 

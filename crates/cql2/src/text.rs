@@ -41,6 +41,26 @@ pub(crate) fn parse(src: &str) -> Result<Expr, ParseError> {
     Ok(node.expr)
 }
 
+/// Parses one WKT geometry (the CQL2 geometry literal grammar: 2D or Z, no EMPTY).
+pub(crate) fn parse_wkt(src: &str) -> Result<Geometry, ParseError> {
+    let toks = tokenize(src)?;
+    let mut p = Parser {
+        src,
+        toks,
+        pos: 0,
+        depth: 0,
+    };
+    let (geometry, _) = p.geometry(false)?;
+    if p.peek().tok != Tok::Eof {
+        let found = p.describe(p.pos);
+        return Err(p.err_at(
+            p.peek().start,
+            format!("expected the end of the geometry, found {found}"),
+        ));
+    }
+    Ok(geometry)
+}
+
 /// A parsed expression with the height of its tree and its first byte.
 struct Node {
     expr: Expr,

@@ -1,0 +1,259 @@
+//! The public, read-only SQL endpoint (`/sql/v1`): every dataset and catalog view as a table,
+//! ST_ functions, and limits that keep one query from hurting the others.
+//!
+//! Invariants:
+//! - read-only by construction: statements are planned with DataFusion's [`SQLOptions`] with DDL,
+//!   DML and statements off (no `CREATE`, `COPY`, `INSERT`, `SET`, …); the per-query session
+//!   has no URL tables, no file-reading table functions, and no disk manager (nothing spills);
+//! - each query gets its own [`SessionContext`] over the versions current when it starts (a new
+//!   version never tears a result) and its own memory pool;
+//! - a query past its time limit is cancelled: its stream is dropped, which stops DataFusion's
+//!   tasks; at most `max_concurrent` queries run at once, beyond that 503 + `Retry-After`;
+//! - parameters are bound as values (`$1`, `$2`, …), never spliced into the text.
+
+mod bbox_join;
+pub mod format;
+pub mod functions;
+mod routes;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use datafusion::common::ScalarValue;
+use datafusion::error::DataFusionError;
+use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
+use datafusion::execution::memory_pool::MemoryConsumer;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::session_state::SessionStateBuilder;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
+use futures::StreamExt;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+pub use routes::routes;
+
+use crate::engine::Engine;
+
+/// The limits of the SQL endpoint, read once at start-up.
+#[derive(Debug, Clone)]
+pub struct SqlLimits {
+    /// Longest query text, in bytes.
+    pub max_query_bytes: usize,
+    /// Rows a result may have; more are cut off and the response says so.
+    pub max_rows: usize,
+    /// Memory one query may use (DataFusion's operators and the result read ahead).
+    pub memory_bytes: usize,
+    /// Time one query may take before it is cancelled.
+    pub timeout: Duration,
+    /// Queries that may run at once; more get 503 + `Retry-After`.
+    pub max_concurrent: usize,
+}
+
+impl Default for SqlLimits {
+    fn default() -> Self {
+        SqlLimits {
+            max_query_bytes: 64 * 1024,
+            max_rows: 100_000,
+            memory_bytes: 512 * 1024 * 1024,
+            timeout: Duration::from_secs(30),
+            max_concurrent: 4,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SqlError {
+    /// The query text is longer than the limit.
+    #[error("the query is {len} bytes long; the limit is {max} bytes")]
+    TooLarge { len: usize, max: usize },
+    /// Every query slot is taken.
+    #[error("{0} SQL queries are already running; try again shortly")]
+    Busy(usize),
+    /// Parsing, planning or executing failed because of the query (or its parameters).
+    #[error("{0}")]
+    Query(String),
+    /// The query needed more memory or time than it may use.
+    #[error("{0}")]
+    Limit(String),
+    /// Something failed on our side.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl SqlError {
+    /// Sorts DataFusion's errors into the query's fault, a limit, or ours.
+    fn from_datafusion(e: DataFusionError, limits: &SqlLimits) -> SqlError {
+        let root = e.find_root();
+        match root {
+            DataFusionError::ResourcesExhausted(m) => SqlError::Limit(format!(
+                "the query needs more than its memory limit of {} MiB ({m}); \
+                 select fewer rows or columns, or aggregate",
+                limits.memory_bytes / (1024 * 1024)
+            )),
+            DataFusionError::SQL(..)
+            | DataFusionError::Plan(_)
+            | DataFusionError::SchemaError(..)
+            | DataFusionError::NotImplemented(_)
+            | DataFusionError::Execution(_)
+            | DataFusionError::ArrowError(..)
+            | DataFusionError::Configuration(_) => SqlError::Query(root.to_string()),
+            _ => SqlError::Internal(e.to_string()),
+        }
+    }
+}
+
+/// One request: the query text and its positional parameters (`$1`, `$2`, …).
+#[derive(Debug, Clone, Default)]
+pub struct SqlRequest {
+    pub query: String,
+    pub params: Vec<ScalarValue>,
+}
+
+/// A finished query: its rows (at most the row limit), and whether more were cut off. The
+/// permit is held until the response has been sent.
+pub struct SqlResult {
+    pub schema: SchemaRef,
+    pub batches: Vec<RecordBatch>,
+    pub rows: usize,
+    pub truncated: bool,
+    pub permit: OwnedSemaphorePermit,
+}
+
+/// The endpoint's limits and its gate on concurrent queries.
+pub struct SqlService {
+    pub limits: SqlLimits,
+    gate: Arc<Semaphore>,
+}
+
+impl SqlService {
+    pub fn new(limits: SqlLimits) -> Self {
+        SqlService {
+            gate: Arc::new(Semaphore::new(limits.max_concurrent)),
+            limits,
+        }
+    }
+
+    /// Plans and runs a query under the limits.
+    pub async fn run(&self, engine: &Engine, request: SqlRequest) -> Result<SqlResult, SqlError> {
+        let limits = &self.limits;
+        if request.query.len() > limits.max_query_bytes {
+            return Err(SqlError::TooLarge {
+                len: request.query.len(),
+                max: limits.max_query_bytes,
+            });
+        }
+        let permit = self
+            .gate
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| SqlError::Busy(limits.max_concurrent))?;
+        let ctx = session(engine, limits).map_err(|e| SqlError::from_datafusion(e, limits))?;
+        // Dropping this future on timeout drops the record-batch stream, which cancels the query.
+        let run = read_ahead(&ctx, request, limits);
+        let (schema, batches, rows, truncated) = tokio::time::timeout(limits.timeout, run)
+            .await
+            .map_err(|_| {
+                SqlError::Limit(format!(
+                    "the query took longer than its time limit of {} s and was cancelled",
+                    limits.timeout.as_secs_f64()
+                ))
+            })?
+            .map_err(|e| SqlError::from_datafusion(e, limits))?;
+        Ok(SqlResult {
+            schema,
+            batches,
+            rows,
+            truncated,
+            permit,
+        })
+    }
+}
+
+/// DDL, DML and statements off: only queries (and `EXPLAIN`) plan.
+pub fn read_only() -> SQLOptions {
+    SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false)
+}
+
+/// Runs the query and reads its result up to one row past the limit, so that the response
+/// headers can say exactly whether rows were cut off. The rows read are charged to the query's
+/// memory pool.
+async fn read_ahead(
+    ctx: &SessionContext,
+    request: SqlRequest,
+    limits: &SqlLimits,
+) -> Result<(SchemaRef, Vec<RecordBatch>, usize, bool), DataFusionError> {
+    let mut df = ctx.sql_with_options(&request.query, read_only()).await?;
+    if !request.params.is_empty() {
+        df = df.with_param_values(request.params)?;
+    }
+    // A limit lets DataFusion stop early (TopK, no full scan); EXPLAIN must stay the plan's root.
+    if !matches!(
+        df.logical_plan(),
+        LogicalPlan::Explain(_) | LogicalPlan::Analyze(_)
+    ) {
+        df = df.limit(0, Some(limits.max_rows + 1))?;
+    }
+    let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+    let mut stream = df.execute_stream().await?;
+    let reservation =
+        MemoryConsumer::new("sql result").register(&ctx.runtime_env().memory_pool.clone());
+    let mut batches = Vec::new();
+    let mut rows = 0;
+    let mut truncated = false;
+    while let Some(batch) = stream.next().await {
+        let batch = batch?;
+        reservation.try_grow(batch.get_array_memory_size())?;
+        let room = limits.max_rows - rows;
+        if batch.num_rows() > room {
+            truncated = true;
+            if room > 0 {
+                batches.push(batch.slice(0, room));
+            }
+            rows += room;
+            break;
+        }
+        rows += batch.num_rows();
+        batches.push(batch);
+    }
+    // The rest of the stream (past the row limit) is dropped here, which stops the query.
+    drop(stream);
+    Ok((schema, batches, rows, truncated))
+}
+
+/// A session for one query: every served dataset (its current version) as a table, the ST_
+/// functions, `information_schema`, the bbox join rule, and a memory pool of its own.
+pub fn session(engine: &Engine, limits: &SqlLimits) -> Result<SessionContext, DataFusionError> {
+    let runtime = RuntimeEnvBuilder::new()
+        .with_memory_limit(limits.memory_bytes, 1.0)
+        .with_disk_manager_builder(
+            DiskManagerBuilder::default().with_mode(DiskManagerMode::Disabled),
+        )
+        .build_arc()?;
+    let config = SessionConfig::new()
+        .with_information_schema(true)
+        .with_target_partitions(2);
+    let state = SessionStateBuilder::new()
+        .with_config(config)
+        .with_runtime_env(runtime)
+        .with_default_features()
+        .build();
+    let ctx = SessionContext::new_with_state(state);
+    ctx.add_analyzer_rule(Arc::new(bbox_join::BboxJoin));
+    for f in functions::scalar_udfs() {
+        ctx.register_udf(f);
+    }
+    for f in functions::aggregate_udfs() {
+        ctx.register_udaf(f);
+    }
+    for id in engine.dataset_ids() {
+        if let Some(v) = engine.current(id) {
+            ctx.register_table(id.as_str(), v.table())?;
+        }
+    }
+    Ok(ctx)
+}
