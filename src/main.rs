@@ -33,6 +33,23 @@ struct Common {
     data_dir: PathBuf,
 }
 
+/// Limits of the SQL endpoint (`/sql/v1`).
+#[derive(Args, Clone)]
+struct SqlArgs {
+    /// Seconds a SQL query may run before it is cancelled.
+    #[arg(long, default_value_t = 30, env = "ONTSLUIT_SQL_TIMEOUT")]
+    sql_timeout: u64,
+    /// MiB of memory one SQL query may use.
+    #[arg(long, default_value_t = 512, env = "ONTSLUIT_SQL_MEMORY_MIB")]
+    sql_memory_mib: usize,
+    /// Rows a SQL result may have (more are cut off, and the response says so).
+    #[arg(long, default_value_t = 100_000, env = "ONTSLUIT_SQL_MAX_ROWS")]
+    sql_max_rows: usize,
+    /// SQL queries that may run at once (more are answered 503 + Retry-After).
+    #[arg(long, default_value_t = 4, env = "ONTSLUIT_SQL_MAX_CONCURRENT")]
+    sql_max_concurrent: usize,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Validate the catalog and check that every source can be opened.
@@ -63,6 +80,8 @@ enum Command {
         /// Largest page size a client may ask for.
         #[arg(long, default_value_t = 10_000)]
         max_limit: usize,
+        #[command(flatten)]
+        sql: SqlArgs,
     },
 }
 
@@ -86,7 +105,8 @@ fn main() -> ExitCode {
             bind,
             public_url,
             max_limit,
-        } => serve(&common, bind, public_url, max_limit),
+            sql,
+        } => serve(&common, bind, public_url, max_limit, &sql),
     };
     match result {
         Ok(code) => code,
@@ -228,10 +248,18 @@ fn serve(
     bind: std::net::SocketAddr,
     public_url: Option<String>,
     max_limit: usize,
+    sql: &SqlArgs,
 ) -> anyhow::Result<ExitCode> {
     let catalog = load_catalog(common)?;
     let mut settings = Settings::new(&public_url.unwrap_or_else(|| format!("http://{bind}")));
     settings.max_limit = max_limit;
+    settings.sql = ontsluit::sql::SqlLimits {
+        timeout: std::time::Duration::from_secs(sql.sql_timeout.max(1)),
+        memory_bytes: sql.sql_memory_mib.max(1) * 1024 * 1024,
+        max_rows: sql.sql_max_rows.max(1),
+        max_concurrent: sql.sql_max_concurrent.max(1),
+        ..Default::default()
+    };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let state = ontsluit::state(catalog, &common.data_dir, settings.clone()).await?;

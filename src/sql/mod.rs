@@ -12,6 +12,7 @@
 //! - parameters are bound as values (`$1`, `$2`, …), never spliced into the text.
 
 mod bbox_join;
+mod cooperative;
 pub mod format;
 pub mod functions;
 mod routes;
@@ -28,6 +29,7 @@ use datafusion::execution::memory_pool::MemoryConsumer;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::logical_expr::LogicalPlan;
+use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
 use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
 use futures::StreamExt;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -237,10 +239,13 @@ pub fn session(engine: &Engine, limits: &SqlLimits) -> Result<SessionContext, Da
     let config = SessionConfig::new()
         .with_information_schema(true)
         .with_target_partitions(2);
+    let mut physical_rules = PhysicalOptimizer::new().rules;
+    physical_rules.push(Arc::new(cooperative::CooperativeEverywhere));
     let state = SessionStateBuilder::new()
         .with_config(config)
         .with_runtime_env(runtime)
         .with_default_features()
+        .with_physical_optimizer_rules(physical_rules)
         .build();
     let ctx = SessionContext::new_with_state(state);
     ctx.add_analyzer_rule(Arc::new(bbox_join::BboxJoin));

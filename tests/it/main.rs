@@ -6,4 +6,5 @@ mod filter;
 mod ingest;
 mod ogc;
 mod pruning;
+mod sql;
 mod versions;
