@@ -42,6 +42,9 @@ def load_catalog(path: Path = CATALOG_PATH) -> dict:
 CATALOG = load_catalog()
 DATASETS: dict[str, dict] = {d["id"]: d for d in CATALOG.get("dataset", [])}
 DATASET_IDS: list[str] = list(DATASETS)
+# `[[view]]`s: computed by SQL at ingest, served as collections and tables beside the datasets.
+VIEWS: dict[str, dict] = {v["id"]: v for v in CATALOG.get("view", [])}
+COLLECTION_IDS: list[str] = DATASET_IDS + list(VIEWS)
 
 
 def sources_dir(catalog: dict = CATALOG, catalog_path: Path = CATALOG_PATH) -> Path:

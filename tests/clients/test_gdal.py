@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from conftest import DATASET_IDS, coords_close, ogr2ogr_geojson, point_xy
+from conftest import COLLECTION_IDS, DATASET_IDS, coords_close, ogr2ogr_geojson, point_xy
 
 SAMPLE = 25
 COORD_TOL = 1e-6  # degrees; the server rounds to 7 decimals
@@ -80,7 +80,7 @@ def test_gdal_lists_every_collection(server):
     )
     assert out.returncode == 0, out.stderr
     layers = re.findall(r"^\d+: (\S+)", out.stdout, flags=re.M)
-    assert sorted(layers) == sorted(DATASET_IDS)
+    assert sorted(layers) == sorted(COLLECTION_IDS)
 
 
 @pytest.mark.parametrize("dataset_id", DATASET_IDS)

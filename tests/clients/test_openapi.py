@@ -8,7 +8,7 @@ import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation import OpenAPIV30SpecValidator
 
-from conftest import DATASET_IDS
+from conftest import COLLECTION_IDS
 
 
 def is_absolute(href: str) -> bool:
@@ -93,7 +93,7 @@ def test_collection_links_are_absolute(server):
     cols = server.get_json("/collections")
     for l in cols["links"]:
         assert is_absolute(l["href"]), l
-    assert sorted(c["id"] for c in cols["collections"]) == sorted(DATASET_IDS)
+    assert sorted(c["id"] for c in cols["collections"]) == sorted(COLLECTION_IDS)
     for c in cols["collections"]:
         for l in c["links"]:
             assert is_absolute(l["href"]), (c["id"], l)

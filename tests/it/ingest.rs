@@ -523,7 +523,8 @@ fn every_dataset_of_the_repo_catalog_ingests() {
     let catalog = repo_catalog();
     catalog.check_sources_exist().unwrap();
     let store = Store::new(dir.path());
-    for ds in &catalog.datasets {
+    // Views are computed from these at ingest; `tests/it/sql.rs` covers them.
+    for ds in catalog.datasets.iter().filter(|d| d.view_sql.is_none()) {
         let outcome =
             ingest::ingest(ds, &store, false, &|_, _| {}).unwrap_or_else(|e| panic!("{e}"));
         let Outcome::Written { rows, .. } = outcome else {
