@@ -98,7 +98,7 @@ fuzz:
 
 ## bench: criterion benches (optimised build; not part of `make test`)
 bench:
-	cargo bench --bench items
+	cargo bench --bench items --bench sql
 
 clean:
 	cargo clean
