@@ -8,10 +8,11 @@
 use std::sync::Arc;
 
 use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::datatypes::{DataType, Schema};
+use arrow::datatypes::{DataType, Field, Schema};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use bytes::Bytes;
 
+use crate::encode::csv::CsvEncoder;
 use crate::geom::WkbColumn;
 
 /// Decimals of coordinates in JSON and GeoJSON results (about 1 mm in degrees).
@@ -102,7 +103,9 @@ pub fn encoder(format: Format, schema: Arc<Schema>) -> Result<Box<dyn Encoder>, 
             schema,
             first: true,
         }),
-        Format::Csv => Box::new(Csv { schema }),
+        Format::Csv => Box::new(Csv {
+            encoder: CsvEncoder::new(&tag_geometries(&schema), DECIMALS),
+        }),
         Format::GeoJson => {
             let geometry = geometry_column(&schema).ok_or(FormatError::NoGeometry)?;
             Box::new(GeoJson {
@@ -130,6 +133,26 @@ fn geometry_column(schema: &Schema) -> Option<usize> {
         .filter(binary)
         .find(|&i| schema.field(i).name() == "geometry")
         .or_else(|| (0..schema.fields().len()).find(binary))
+}
+
+/// The schema with every binary column tagged as WKB geometry (GeoArrow's extension name),
+/// which is how the shared CSV encoder recognises geometries besides `geometry` (ST_ results).
+fn tag_geometries(schema: &Schema) -> Schema {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let f = f.as_ref().clone();
+            if is_binary(f.data_type()) {
+                let mut metadata = f.metadata().clone();
+                metadata.insert("ARROW:extension:name".into(), "geoarrow.wkb".into());
+                f.with_metadata(metadata)
+            } else {
+                f
+            }
+        })
+        .collect();
+    Schema::new(fields)
 }
 
 /// The type a JSON result reports for a column.
@@ -304,58 +327,24 @@ impl Encoder for GeoJson {
     }
 }
 
+/// CSV by the shared encoder: geometry columns (named `geometry`, or ST_ results, which carry
+/// the `geoarrow.wkb` extension type) as WKT.
 struct Csv {
-    schema: Arc<Schema>,
-}
-
-fn csv_field(s: &str, out: &mut String) {
-    if s.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&s.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(s);
-    }
+    encoder: CsvEncoder,
 }
 
 impl Encoder for Csv {
     fn begin(&mut self) -> Result<Bytes, FormatError> {
-        let mut out = String::new();
-        for (i, f) in self.schema.fields().iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            csv_field(f.name(), &mut out);
-        }
-        out.push_str("\r\n");
+        let mut out = Vec::new();
+        self.encoder.write_header(&mut out);
         Ok(Bytes::from(out))
     }
 
     fn batch(&mut self, batch: &RecordBatch) -> Result<Bytes, FormatError> {
-        let options = FormatOptions::default();
-        let formatters = batch
-            .columns()
-            .iter()
-            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| FormatError::Encode(e.to_string()))?;
-        let mut out = String::new();
-        for row in 0..batch.num_rows() {
-            for (i, col) in batch.columns().iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                if col.is_null(row) {
-                    continue;
-                }
-                let text = match WkbColumn::new(col.as_ref()).and_then(|c| c.get(row)) {
-                    Some(wkb) => crate::geom::wkt::to_wkt(wkb).unwrap_or_else(|_| hex(wkb)),
-                    None => formatters[i].value(row).to_string(),
-                };
-                csv_field(&text, &mut out);
-            }
-            out.push_str("\r\n");
-        }
+        let mut out = Vec::new();
+        self.encoder
+            .write_batch(batch, &mut out)
+            .map_err(encode_err)?;
         Ok(Bytes::from(out))
     }
 
@@ -451,13 +440,5 @@ mod tests {
         );
         assert_eq!(Format::from_accept("*/*"), Some(Format::Json));
         assert_eq!(Format::from_accept("image/png"), None);
-    }
-
-    #[test]
-    fn csv_quotes_only_what_needs_it() {
-        let mut s = String::new();
-        csv_field("a,\"b\"", &mut s);
-        csv_field("plain", &mut s);
-        assert_eq!(s, "\"a,\"\"b\"\"\"plain");
     }
 }

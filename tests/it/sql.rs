@@ -223,7 +223,21 @@ async fn results_in_every_format() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "statcode,statnaam,geometry");
     assert_eq!(lines.len(), 27);
-    assert!(lines[1].contains(",\"MULTIPOLYGON(((") || lines[1].contains(",\"POLYGON(("));
+    assert!(lines[1].contains(",\"MULTIPOLYGON (((") || lines[1].contains(",\"POLYGON (("));
+    // ST_ results are geometries too: WKT.
+    let centroids = get(
+        &state,
+        &query_uri(
+            "SELECT statcode, ST_Centroid(geometry) AS c FROM gemeenten ORDER BY statcode",
+            &[("f", "csv")],
+        ),
+    )
+    .await;
+    let text = String::from_utf8(centroids.body).unwrap();
+    assert!(
+        text.lines().nth(1).unwrap().contains(",POINT (5."),
+        "{text}"
+    );
     // The same by Accept.
     let by_accept = get_with(&state, &query_uri(q, &[]), &[("accept", "text/csv")]).await;
     assert_eq!(by_accept.body, csv.body);

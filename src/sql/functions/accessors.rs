@@ -8,10 +8,12 @@ use geo::Geometry;
 
 use super::{Arg, GeoFn, Kind, float_value, geometry};
 use crate::geom::geojson::write_geometry;
-use crate::geom::wkt::to_wkt;
+use crate::geom::wkt::write_wkt;
 
 /// Decimals of `ST_AsGeoJSON` without a second argument (PostGIS writes 9).
 const GEOJSON_DECIMALS: i64 = 9;
+/// Decimals of `ST_AsText`: 0.1 mm in metres, about 0.1 mm in degrees too.
+const WKT_DECIMALS: u32 = 9;
 
 pub(super) fn udfs() -> Vec<ScalarUDF> {
     use Kind::*;
@@ -42,8 +44,9 @@ fn as_text(name: &str, args: &[Arg]) -> Result<Option<ScalarValue>> {
     let Arg::Geom(Some(wkb)) = args[0] else {
         return Ok(None);
     };
-    match to_wkt(wkb) {
-        Ok(s) => Ok(text(s)),
+    let mut out = Vec::new();
+    match write_wkt(wkb, WKT_DECIMALS, &mut out) {
+        Ok(()) => Ok(text(String::from_utf8_lossy(&out).into_owned())),
         Err(e) => exec_err!("{name}: {e}"),
     }
 }

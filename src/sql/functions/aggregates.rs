@@ -228,12 +228,12 @@ mod tests {
         // Two adjacent squares dissolve into one polygon of 4 corners (+ closing point).
         let text = one(&format!("SELECT ST_AsText(ST_Union_Agg(g)) FROM {values}")).await;
         assert!(
-            text.starts_with("MULTIPOLYGON(((") && !text.contains(")),(("),
+            text.starts_with("MULTIPOLYGON (((") && !text.contains(")), (("),
             "{text}"
         );
         assert_eq!(
             one("SELECT ST_AsText(ST_Collect(g)) FROM (VALUES (ST_Point(1, 2)), (ST_Point(3, 4))) AS t(g)").await,
-            "MULTIPOINT((1 2),(3 4))"
+            "MULTIPOINT ((1 2), (3 4))"
         );
         assert_eq!(
             one("SELECT ST_Collect(g) IS NULL FROM (VALUES (ST_Point(1, 2))) AS t(g) WHERE false")

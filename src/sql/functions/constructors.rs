@@ -110,19 +110,19 @@ mod tests {
     async fn constructors_make_wkb() {
         assert_eq!(
             one("SELECT ST_AsText(ST_GeomFromText('POINT(5.1 52.1)'))").await,
-            "POINT(5.1 52.1)"
+            "POINT (5.1 52.1)"
         );
         assert_eq!(
             one("SELECT ST_AsText(ST_Point(5, 52))").await,
-            "POINT(5 52)"
+            "POINT (5 52)"
         );
         assert_eq!(
             one("SELECT ST_AsText(ST_MakeEnvelope(0, 0, 2, 1))").await,
-            "POLYGON((0 0,0 1,2 1,2 0,0 0))"
+            "POLYGON ((0 0, 0 1, 2 1, 2 0, 0 0))"
         );
         assert_eq!(
             one("SELECT ST_AsText(ST_GeomFromWKB(ST_Point(1.5, 2)))").await,
-            "POINT(1.5 2)"
+            "POINT (1.5 2)"
         );
         assert_eq!(one("SELECT ST_GeomFromText(NULL) IS NULL").await, "true");
     }

@@ -77,15 +77,15 @@ mod tests {
     async fn operations() {
         assert_eq!(
             one("SELECT ST_AsText(ST_Centroid(ST_MakeEnvelope(0, 0, 2, 4)))").await,
-            "POINT(1 2)"
+            "POINT (1 2)"
         );
         assert_eq!(
             one("SELECT ST_AsText(ST_Envelope(ST_GeomFromText('LINESTRING(0 0, 2 1)')))").await,
-            "POLYGON((0 0,0 1,2 1,2 0,0 0))"
+            "POLYGON ((0 0, 0 1, 2 1, 2 0, 0 0))"
         );
         assert_eq!(
             one("SELECT ST_AsText(ST_Envelope(ST_Point(1, 2)))").await,
-            "POINT(1 2)"
+            "POINT (1 2)"
         );
         // A buffered point is a 32-gon, as PostGIS's default of 8 segments per quarter circle:
         // PostGIS gives ST_Area(ST_Buffer('POINT(0 0)', 10)) = 312.144515225805.
