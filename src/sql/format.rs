@@ -327,8 +327,7 @@ impl Encoder for GeoJson {
     }
 }
 
-/// CSV by the shared encoder: geometry columns (named `geometry`, or ST_ results, which carry
-/// the `geoarrow.wkb` extension type) as WKT.
+/// CSV by the shared encoder, every binary column (stored geometry, ST_ results) as WKT.
 struct Csv {
     encoder: CsvEncoder,
 }

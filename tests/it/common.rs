@@ -123,10 +123,12 @@ pub async fn get_with(state: &SharedState, uri: &str, headers: &[(&str, &str)]) 
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    let response = ontsluit::app(state.clone())
-        .oneshot(req.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
+    send(state, req.body(Body::empty()).unwrap()).await
+}
+
+/// Any request through the real router, in-process.
+pub async fn send(state: &SharedState, req: Request<Body>) -> Reply {
+    let response = ontsluit::app(state.clone()).oneshot(req).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
     let body = response

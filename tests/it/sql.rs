@@ -6,13 +6,11 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
 use ontsluit::catalog::Catalog;
 use ontsluit::ingest::{self, Outcome};
 use ontsluit::sql::SqlLimits;
 use ontsluit::store::Store;
 use ontsluit::{Settings, SharedState};
-use tower::ServiceExt;
 
 use crate::common::*;
 
@@ -50,21 +48,7 @@ async fn post(state: &SharedState, uri: &str, content_type: &str, body: Vec<u8>)
         .header("content-type", content_type)
         .body(Body::from(body))
         .unwrap();
-    let response = ontsluit::app(state.clone()).oneshot(req).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Reply {
-        status,
-        headers,
-        body,
-    }
+    send(state, req).await
 }
 
 fn ok_json(r: &Reply) -> serde_json::Value {

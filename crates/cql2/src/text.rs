@@ -18,13 +18,7 @@ use crate::lexer::{Tok, Token, tokenize};
 use crate::temporal::{Date, Timestamp};
 
 pub(crate) fn parse(src: &str) -> Result<Expr, ParseError> {
-    let toks = tokenize(src)?;
-    let mut p = Parser {
-        src,
-        toks,
-        pos: 0,
-        depth: 0,
-    };
+    let mut p = Parser::new(src)?;
     if p.peek().tok == Tok::Eof {
         return Err(p.err_at(p.peek().start, "empty filter: expected a CQL2 expression"));
     }
@@ -43,13 +37,7 @@ pub(crate) fn parse(src: &str) -> Result<Expr, ParseError> {
 
 /// Parses one WKT geometry (the CQL2 geometry literal grammar: 2D or Z, no EMPTY).
 pub(crate) fn parse_wkt(src: &str) -> Result<Geometry, ParseError> {
-    let toks = tokenize(src)?;
-    let mut p = Parser {
-        src,
-        toks,
-        pos: 0,
-        depth: 0,
-    };
+    let mut p = Parser::new(src)?;
     let (geometry, _) = p.geometry(false)?;
     if p.peek().tok != Tok::Eof {
         let found = p.describe(p.pos);
@@ -75,6 +63,17 @@ struct Parser<'a> {
     toks: Vec<Token>,
     pos: usize,
     depth: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn new(src: &'a str) -> Result<Self, ParseError> {
+        Ok(Parser {
+            src,
+            toks: tokenize(src)?,
+            pos: 0,
+            depth: 0,
+        })
+    }
 }
 
 impl Parser<'_> {
