@@ -395,9 +395,24 @@ struct ParquetFile {
 
 impl ParquetFile {
     fn new(schema: Arc<Schema>) -> Result<Self, FormatError> {
-        let props = parquet::file::properties::WriterProperties::builder()
-            .set_compression(parquet::basic::Compression::SNAPPY)
-            .build();
+        let mut props = parquet::file::properties::WriterProperties::builder()
+            .set_compression(parquet::basic::Compression::SNAPPY);
+        // A WKB `geometry` column makes the file GeoParquet (CRS84 when no `crs` is given), so
+        // GeoPandas, QGIS and DuckDB read it as geometry.
+        if let Some(g) = geometry_column(&schema).filter(|&i| schema.field(i).name() == "geometry")
+        {
+            let geo = serde_json::json!({
+                "version": "1.1.0",
+                "primary_column": schema.field(g).name(),
+                "columns": { schema.field(g).name(): { "encoding": "WKB", "geometry_types": [] } },
+            });
+            props =
+                props.set_key_value_metadata(Some(vec![parquet::file::metadata::KeyValue::new(
+                    "geo".to_owned(),
+                    geo.to_string(),
+                )]));
+        }
+        let props = props.build();
         Ok(ParquetFile {
             writer: Some(
                 parquet::arrow::ArrowWriter::try_new(Vec::new(), schema, Some(props))

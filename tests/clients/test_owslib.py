@@ -13,7 +13,7 @@ import pytest
 import requests
 from owslib.ogcapi.features import Features
 
-from conftest import DATASET_IDS, DATASETS, point_xy, published_name, source_path
+from conftest import COLLECTION_IDS, DATASETS, VIEWS, point_xy, published_name, source_path
 
 # Boxes in the city of Utrecht that hold a few dozen points each; odd decimals keep points off
 # the edges (checked below).
@@ -60,13 +60,14 @@ def test_collections_lists_every_dataset(server, api):
     cols = api.collections()
     ids = [c["id"] for c in cols["collections"]]
     ingested = sorted(p.parent.name for p in server.data_dir.glob("*/current"))
-    assert ingested == sorted(DATASET_IDS)
+    assert ingested == sorted(COLLECTION_IDS)
     assert sorted(ids) == ingested
     assert len(ids) == len(set(ids))
     # OWSLib's own filter on itemType "feature" keeps them all (tables are feature collections too)
-    assert sorted(api.feature_collections()) == sorted(DATASET_IDS)
+    assert sorted(api.feature_collections()) == sorted(COLLECTION_IDS)
     for c in cols["collections"]:
-        assert c["title"] == DATASETS[c["id"]]["title"]["nl"] or c["title"] == DATASETS[c["id"]]["title"]["en"]
+        entry = DATASETS.get(c["id"]) or VIEWS[c["id"]]
+        assert c["title"] in (entry["title"]["nl"], entry["title"]["en"])
 
 
 def expected_in_box(sources, dataset_id, box):

@@ -177,6 +177,10 @@ def test_arrow_parquet_and_geojson_results_read_in_other_clients(server, gemeent
     geoms = shapely.from_wkb(pq.column("geometry").to_pylist())
     for code, g in zip(pq.column("statcode").to_pylist(), geoms):
         assert g.equals_exact(gemeenten.geometry[code], 1e-12)
+    # With a `geometry` column the Parquet result is GeoParquet.
+    gpq = gpd.read_parquet(io.BytesIO(sql(server, q, f="parquet").content))
+    assert gpq.crs.to_epsg() == 4326 or gpq.crs.to_string() == "OGC:CRS84"
+    assert gpq.geometry.iloc[0].equals_exact(gemeenten.geometry[gpq["statcode"].iloc[0]], 1e-12)
     gj = gpd.read_file(io.BytesIO(sql(server, q, f="geojson").content))
     assert list(gj["statcode"]) == sorted(gemeenten.index)
     for code, g in zip(gj["statcode"], gj.geometry):

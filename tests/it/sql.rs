@@ -702,3 +702,46 @@ fn catalog_views_are_validated_with_file_line_and_field() {
         assert!(e.starts_with("catalog.toml:"), "{e}");
     }
 }
+
+#[tokio::test]
+async fn the_bbox_guard_changes_no_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = sql_state(
+        dir.path(),
+        &["gemeenten", "laadpunten", "rustpunten"],
+        SqlLimits::default(),
+    )
+    .await;
+    // Wrapping a geometry in ST_GeomFromWKB hides its bbox column from the rewrite: the same
+    // join without the guard must give the same answer.
+    let pairs = [
+        (
+            "SELECT g.statcode, count(*) FROM gemeenten g JOIN laadpunten l \
+             ON ST_Within(l.geometry, g.geometry) GROUP BY 1 ORDER BY 1",
+            "SELECT g.statcode, count(*) FROM gemeenten g JOIN laadpunten l \
+             ON ST_Within(ST_GeomFromWKB(l.geometry), g.geometry) GROUP BY 1 ORDER BY 1",
+        ),
+        (
+            "SELECT r.id, count(l.id) FROM rustpunten r LEFT JOIN laadpunten l \
+             ON ST_DWithin(r.geometry, l.geometry, 0.02) GROUP BY 1 ORDER BY 1",
+            "SELECT r.id, count(l.id) FROM rustpunten r LEFT JOIN laadpunten l \
+             ON ST_DWithin(ST_GeomFromWKB(r.geometry), l.geometry, 0.02) GROUP BY 1 ORDER BY 1",
+        ),
+    ];
+    for (guarded, plain) in pairs {
+        let plan = ok_json(&sql(&state, &format!("EXPLAIN {guarded}")).await).to_string();
+        assert!(plan.contains("get_field(bbox"), "{plan}");
+        let plan = ok_json(&sql(&state, &format!("EXPLAIN {plain}")).await).to_string();
+        assert!(!plan.contains("get_field(bbox"), "{plan}");
+        let a = ok_json(&sql(&state, guarded).await)["rows"].clone();
+        let b = ok_json(&sql(&state, plain).await)["rows"].clone();
+        assert_eq!(a, b, "{guarded}");
+        let total: i64 = a
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r[1].as_i64().unwrap())
+            .sum();
+        assert!(total > 100, "{guarded}: {a}");
+    }
+}
