@@ -49,7 +49,12 @@ pub fn ingest_view(
                     .enable_all()
                     .build()
                     .map_err(|e| IngestError::source(ds, format!("cannot start a runtime: {e}")))?;
-                rt.block_on(compute(catalog, ds, store, sql, force))
+                // The engine opened for the query would log every dataset it loads; an ingest
+                // reports its outcome itself (errors are returned, not logged).
+                tracing::subscriber::with_default(
+                    tracing::subscriber::NoSubscriber::default(),
+                    || rt.block_on(compute(catalog, ds, store, sql, force)),
+                )
             })
             .join()
             .unwrap_or_else(|_| Err(IngestError::source(ds, "the view's query panicked".into())))
