@@ -63,6 +63,12 @@ enum Command {
         /// Largest page size a client may ask for.
         #[arg(long, default_value_t = 10_000)]
         max_limit: usize,
+        /// Decimals of coordinates in degrees (7 ≈ 1 cm).
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(0..=15))]
+        degree_decimals: u32,
+        /// Decimals of coordinates in metres, e.g. RD (2 = 1 cm).
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=9))]
+        metre_decimals: u32,
     },
 }
 
@@ -86,7 +92,16 @@ fn main() -> ExitCode {
             bind,
             public_url,
             max_limit,
-        } => serve(&common, bind, public_url, max_limit),
+            degree_decimals,
+            metre_decimals,
+        } => {
+            let public_url = public_url.unwrap_or_else(|| format!("http://{bind}"));
+            let mut settings = Settings::new(&public_url);
+            settings.max_limit = max_limit;
+            settings.coordinate_decimals = degree_decimals;
+            settings.metre_decimals = metre_decimals;
+            serve(&common, bind, settings)
+        }
     };
     match result {
         Ok(code) => code,
@@ -217,12 +232,9 @@ fn run_ingest(common: &Common, force: bool, only: &[String]) -> anyhow::Result<E
 fn serve(
     common: &Common,
     bind: std::net::SocketAddr,
-    public_url: Option<String>,
-    max_limit: usize,
+    settings: Settings,
 ) -> anyhow::Result<ExitCode> {
     let catalog = load_catalog(common)?;
-    let mut settings = Settings::new(&public_url.unwrap_or_else(|| format!("http://{bind}")));
-    settings.max_limit = max_limit;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let state = ontsluit::state(catalog, &common.data_dir, settings.clone()).await?;

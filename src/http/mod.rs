@@ -23,8 +23,10 @@ pub struct Settings {
     pub default_limit: usize,
     /// Largest page size a client may ask for.
     pub max_limit: usize,
-    /// Decimals of CRS84 coordinates in responses (7 ≈ 1 cm).
+    /// Decimals of coordinates in degrees in responses (7 ≈ 1 cm).
     pub coordinate_decimals: u32,
+    /// Decimals of coordinates in metres (projected CRSs such as RD) in responses (2 = 1 cm).
+    pub metre_decimals: u32,
 }
 
 impl Settings {
@@ -34,6 +36,7 @@ impl Settings {
             default_limit: 10,
             max_limit: 10_000,
             coordinate_decimals: 7,
+            metre_decimals: 2,
         }
     }
 }

@@ -324,10 +324,10 @@ async fn bad_filters_are_400_with_a_useful_message() {
         ),
         (
             format!(
-                "{items}?filter-crs=EPSG:4326&filter={}",
+                "{items}?filter-crs=EPSG:2154&filter={}",
                 url_encode("statnaam = 'Utrecht'")
             ),
-            "supported: http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+            "filter-crs `EPSG:2154` is not supported; supported: http://www.opengis.net/def/crs/OGC/1.3/CRS84",
         ),
         (
             format!(
