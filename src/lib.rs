@@ -5,6 +5,7 @@
 //! The HTTP layer never reads source files; ingest never serves.
 
 pub mod catalog;
+pub mod dcat;
 pub mod encode;
 pub mod engine;
 pub mod geom;
