@@ -109,17 +109,6 @@ impl Catalog {
                     );
                 }
             }
-            if let Some(creator) = ds.dcat.creator.as_ref().filter(|c| c.uri.is_none()) {
-                warn(
-                    ds.line,
-                    id,
-                    "creator.uri",
-                    format!(
-                        "creator `{}` has no URI; DCAT-AP-NL recommends a TOOI/OWMS organisation URI",
-                        creator.name
-                    ),
-                );
-            }
         }
         out
     }
