@@ -117,7 +117,7 @@ fn typed(value: impl Into<String>, datatype: &str) -> Literal {
 }
 
 fn date_time(t: &DateTime<Utc>) -> Literal {
-    typed(t.to_rfc3339_opts(SecondsFormat::Secs, true), "dateTime")
+    typed(t.to_rfc3339_opts(SecondsFormat::AutoSi, true), "dateTime")
 }
 
 fn date(d: &NaiveDate) -> Literal {
@@ -518,6 +518,11 @@ impl Builder<'_> {
         if spatial
             && let Some(s) = self.standard(CRS84, Some("WGS 84 longitude-latitude (OGC CRS84)"))
         {
+            self.add(&d, DCT, "conformsTo", s);
+        }
+        // The JSON Schema of the published properties (every column is queryable).
+        let schema = format!("{}/queryables", self.urls.collection(id));
+        if let Some(s) = self.standard(&schema, Some("JSON Schema of the dataset's properties")) {
             self.add(&d, DCT, "conformsTo", s);
         }
         for uri in &ds.dcat.conforms_to {
