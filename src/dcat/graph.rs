@@ -488,6 +488,13 @@ impl Builder<'_> {
         for place in &ds.dcat.spatial {
             if let Some(p) = iri(place) {
                 self.a(&p, DCT, "Location");
+                // An EU authority place names its list, as the vocabulary itself would.
+                for list in ["country", "place", "continent"] {
+                    if place.starts_with(&format!("{}/", eu_scheme(list))) {
+                        let scheme = NamedNode::new_unchecked(eu_scheme(list));
+                        self.add(&p, SKOS, "inScheme", scheme);
+                    }
+                }
                 self.add(&d, DCT, "spatial", p);
             }
         }
@@ -562,12 +569,22 @@ impl Builder<'_> {
     }
 
     /// What every distribution of `e` carries: licence, language, modified.
-    fn distribution_common(&mut self, dist: &NamedNode, e: &Entry, title: Text) {
+    /// What every distribution of `e` carries: title, description, licence, language, modified,
+    /// and a stable availability (versions stay, old ones in the archive).
+    fn distribution_common(&mut self, dist: &NamedNode, e: &Entry, title: Text, description: Text) {
         self.a(dist, DCAT, "Distribution");
         self.text(dist, DCT, "title", &title);
+        self.text(dist, DCT, "description", &description);
         self.licence(dist, &e.dataset.licence);
         self.languages(dist, true);
         self.add(dist, DCT, "modified", date_time(&e.manifest.created));
+        let stable = self.eu_concept(
+            "planned-availability",
+            "STABLE",
+            ("Geplande beschikbaarheid", "Planned availability"),
+            ("stabiel", "stable"),
+        );
+        self.add(dist, DCATAP, "availability", stable);
     }
 
     fn download(&mut self, e: &Entry, f: &DownloadFormat) -> NamedNode {
@@ -577,7 +594,11 @@ impl Builder<'_> {
             nl: format!("{} ({})", e.dataset.title.nl, f.name),
             en: format!("{} ({})", e.dataset.title.en, f.name),
         };
-        self.distribution_common(&dist, e, title);
+        let description = Text {
+            nl: format!("De hele dataset als {}-bestand.", f.name),
+            en: format!("The whole dataset as a {} file.", f.name),
+        };
+        self.distribution_common(&dist, e, title, description);
         let url = NamedNode::new_unchecked(self.urls.download(id, f.ext));
         self.add(&dist, DCAT, "downloadURL", url.clone());
         self.add(&dist, DCAT, "accessURL", url);
@@ -631,7 +652,12 @@ impl Builder<'_> {
             nl: format!("{} (OGC API Features)", e.dataset.title.nl),
             en: format!("{} (OGC API Features)", e.dataset.title.en),
         };
-        self.distribution_common(&dist, e, title);
+        let description = Text {
+            nl: "Objecten opvragen met filters op gebied, tijd en eigenschappen, als GeoJSON."
+                .into(),
+            en: "Query features by area, time and properties, as GeoJSON.".into(),
+        };
+        self.distribution_common(&dist, e, title, description);
         let url = NamedNode::new_unchecked(self.urls.collection(id));
         self.add(&dist, DCAT, "accessURL", url);
         self.add(&dist, DCAT, "accessService", services.ogc.clone());
@@ -652,7 +678,11 @@ impl Builder<'_> {
             nl: format!("{} (SQL-tabel `{id}`)", e.dataset.title.nl),
             en: format!("{} (SQL table `{id}`)", e.dataset.title.en),
         };
-        self.distribution_common(&dist, e, title);
+        let description = Text {
+            nl: format!("De tabel `{id}` in alleen-lezen SQL, ook in joins met andere datasets."),
+            en: format!("The table `{id}` in read-only SQL, also joined with other datasets."),
+        };
+        self.distribution_common(&dist, e, title, description);
         let url = NamedNode::new_unchecked(self.urls.sql_api());
         self.add(&dist, DCAT, "accessURL", url);
         self.add(&dist, DCAT, "accessService", services.sql.clone());

@@ -292,7 +292,7 @@ pub fn dataset_page(catalog: &Catalog, urls: &Urls, e: &Entry, lang: Lang) -> St
                 esc(&m.data_sha256)
             )
         } else {
-            String::new()
+            "–".to_owned()
         };
         let _ = writeln!(
             main,

@@ -15,6 +15,8 @@ pub const VCARD: &str = "http://www.w3.org/2006/vcard/ns#";
 pub const SKOS: &str = "http://www.w3.org/2004/02/skos/core#";
 pub const SPDX: &str = "http://spdx.org/rdf/terms#";
 pub const GSP: &str = "http://www.opengis.net/ont/geosparql#";
+/// DCAT-AP's own terms (`dcatap:availability`).
+pub const DCATAP: &str = "http://data.europa.eu/r5r/";
 /// OWMS terms: DCAT-AP-DONL's `overheid:authority` and the TaxonomieBeleidsagenda.
 pub const OVERHEID: &str = crate::catalog::OWMS_TERMS;
 
@@ -27,6 +29,7 @@ pub const PREFIXES: &[(&str, &str)] = &[
     ("skos", SKOS),
     ("spdx", SPDX),
     ("gsp", GSP),
+    ("dcatap", DCATAP),
     ("rdfs", RDFS),
     ("xsd", XSD),
     ("overheid", OVERHEID),
