@@ -315,3 +315,38 @@ async fn bad_requests_get_problem_details() {
         "text/turtle",
     );
 }
+
+#[test]
+fn check_warns_about_weak_descriptions_without_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = write_catalog(
+        dir.path(),
+        &[dataset_entry(
+            "rustpunten",
+            "source = { path = \"other/provincie_utrecht_rustpunten_wgs84.geojson\", crs = \"OGC:CRS84\" }",
+        )],
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ontsluit"))
+        .args(["check", "--catalog"])
+        .arg(&catalog.file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let file = catalog.file.display();
+    for needle in [
+        format!(
+            "warn  {file}:1: catalog.publisher.uri: `https://www.provincie-utrecht.nl` is not an OWMS organisation URI"
+        ),
+        format!(
+            "warn  {file}:11: dataset `rustpunten`: title: the English text equals the Dutch one"
+        ),
+        format!(
+            "warn  {file}:11: dataset `rustpunten`: policy_theme: no TaxonomieBeleidsagenda theme"
+        ),
+        format!("warn  {file}:11: dataset `rustpunten`: keywords: no keywords"),
+        "1 datasets, 0 failed, 5 profile warnings".to_owned(),
+    ] {
+        assert!(stdout.contains(&needle), "`{needle}` missing in:\n{stdout}");
+    }
+}
