@@ -4,7 +4,7 @@
 use axum::http::{HeaderMap, header};
 use oxjsonld::JsonLdSerializer;
 use oxrdf::vocab::rdf;
-use oxrdf::{Graph, NamedNodeRef, NamedOrBlankNodeRef, TripleRef};
+use oxrdf::{Graph, NamedNode, NamedOrBlankNodeRef, TripleRef};
 use oxrdfxml::RdfXmlSerializer;
 use oxttl::TurtleSerializer;
 
@@ -162,17 +162,14 @@ fn quality(ranges: &[(String, String, f32)], format: Format) -> f32 {
 /// Triples in reading order: catalog, datasets, distributions, services, then the nodes they
 /// refer to; per subject `rdf:type` first. (A graph has no order; people reading Turtle do.)
 fn reading_order(graph: &Graph) -> Vec<TripleRef<'_>> {
+    let main: Vec<NamedNode> = ["Catalog", "Dataset", "Distribution", "DataService"]
+        .iter()
+        .map(|class| NamedNode::new_unchecked(format!("{DCAT}{class}")))
+        .collect();
     let rank_of = |s: NamedOrBlankNodeRef<'_>| {
-        const MAIN: [&str; 4] = ["Catalog", "Dataset", "Distribution", "DataService"];
-        MAIN.iter()
-            .position(|class| {
-                graph.contains(TripleRef::new(
-                    s,
-                    rdf::TYPE,
-                    NamedNodeRef::new_unchecked(&format!("{DCAT}{class}")),
-                ))
-            })
-            .unwrap_or(MAIN.len())
+        main.iter()
+            .position(|class| graph.contains(TripleRef::new(s, rdf::TYPE, class)))
+            .unwrap_or(main.len())
     };
     let mut triples: Vec<(usize, TripleRef<'_>)> =
         graph.iter().map(|t| (rank_of(t.subject), t)).collect();

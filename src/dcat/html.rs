@@ -105,11 +105,12 @@ pub fn catalog_page(catalog: &Catalog, urls: &Urls, entries: &[Entry], lang: Lan
         main,
         "<section aria-labelledby=\"datasets\">\n<h2 id=\"datasets\">{}</h2>\n<table>\n\
          <caption>{} ({})</caption>\n<thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
-         <th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead>\n<tbody>\n",
+         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead>\n<tbody>\n",
         t(lang, "Datasets", "Datasets"),
         t(lang, "Gepubliceerde datasets", "Published datasets"),
         entries.len(),
         t(lang, "Dataset", "Dataset"),
+        t(lang, "Omschrijving", "Description"),
         t(lang, "Thema", "Theme"),
         t(lang, "Objecten", "Features"),
         t(lang, "Gewijzigd", "Modified"),
@@ -119,7 +120,7 @@ pub fn catalog_page(catalog: &Catalog, urls: &Urls, entries: &[Entry], lang: Lan
         let (nl, en) = data_theme_labels(d.theme.code());
         let _ = writeln!(
             main,
-            "<tr><th scope=\"row\">{}<br>{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             link(
                 &format!("{}?f=html", urls.dataset(d.id.as_str())),
                 lang.pick(&d.title)

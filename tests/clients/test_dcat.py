@@ -179,7 +179,7 @@ def test_values_match_the_files_the_sources_and_the_catalog(server, catalog_grap
     assert lang_values(g, ds, DCTERMS.title) == entry["title"]
     assert lang_values(g, ds, DCTERMS.description) == entry["description"]
     themes = {str(t) for t in g.objects(ds, DCAT.theme)}
-    expected = {EU_THEME + entry["theme"].upper()} | {OWMS + t for t in entry["policy_theme"]}
+    expected = {EU_THEME + entry["theme"].upper()} | {OWMS + t for t in entry.get("policy_theme", [])}
     assert themes == expected
     freq = str(g.value(ds, DCTERMS.accrualPeriodicity))
     assert freq.endswith("/frequency/" + entry["update_frequency"].upper())
