@@ -8,9 +8,10 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
-use oxrdf::{Graph, Literal, NamedNode, Term, TripleRef};
+use chrono::{DateTime, Utc};
+use oxrdf::{Graph, Literal, NamedNode};
 
+use super::nodes::{Builder, date, date_time, iri, lang};
 use super::vocab::*;
 use crate::catalog::{Agent, Catalog, Dataset, PolicyTheme, Text};
 use crate::store::Manifest;
@@ -52,7 +53,7 @@ impl Urls {
     pub fn sql_api(&self) -> String {
         format!("{}/sql/v1", self.base)
     }
-    fn node(&self, doc: &str, fragment: &str) -> NamedNode {
+    pub(super) fn node(&self, doc: &str, fragment: &str) -> NamedNode {
         NamedNode::new_unchecked(format!("{doc}#{fragment}"))
     }
 }
@@ -89,173 +90,13 @@ pub fn build(catalog: &Catalog, urls: &Urls, scope: Scope<'_>) -> Graph {
 }
 
 /// The two APIs, as `dcat:DataService` nodes.
-struct Services {
-    ogc: NamedNode,
-    sql: NamedNode,
-}
-
-struct Builder<'a> {
-    g: Graph,
-    catalog: &'a Catalog,
-    urls: &'a Urls,
-}
-
-fn iri(s: &str) -> Option<NamedNode> {
-    NamedNode::new(s).ok().or_else(|| {
-        url::Url::parse(s)
-            .ok()
-            .map(|u| NamedNode::new_unchecked(u.as_str()))
-    })
-}
-
-fn lang(value: &str, tag: &str) -> Literal {
-    Literal::new_language_tagged_literal_unchecked(value, tag)
-}
-
-fn typed(value: impl Into<String>, datatype: &str) -> Literal {
-    Literal::new_typed_literal(value, term(XSD, datatype))
-}
-
-fn date_time(t: &DateTime<Utc>) -> Literal {
-    typed(t.to_rfc3339_opts(SecondsFormat::AutoSi, true), "dateTime")
-}
-
-fn date(d: &NaiveDate) -> Literal {
-    typed(d.format("%Y-%m-%d").to_string(), "date")
+pub(super) struct Services {
+    pub(super) ogc: NamedNode,
+    pub(super) sql: NamedNode,
 }
 
 impl Builder<'_> {
-    fn add(&mut self, s: &NamedNode, ns: &str, p: &str, o: impl Into<Term>) {
-        let o = o.into();
-        self.g.insert(TripleRef::new(s, &term(ns, p), &o));
-    }
-
-    fn a(&mut self, s: &NamedNode, ns: &str, class: &str) {
-        self.add(s, RDF, "type", term(ns, class));
-    }
-
-    fn text(&mut self, s: &NamedNode, ns: &str, p: &str, text: &Text) {
-        self.add(s, ns, p, lang(&text.nl, "nl"));
-        self.add(s, ns, p, lang(&text.en, "en"));
-    }
-
-    fn labels(&mut self, s: &NamedNode, nl: &str, en: &str) {
-        self.add(s, SKOS, "prefLabel", lang(nl, "nl"));
-        if !en.is_empty() {
-            self.add(s, SKOS, "prefLabel", lang(en, "en"));
-        }
-    }
-
-    /// A concept of a controlled list: typed, in its scheme, labelled; the scheme titled.
-    fn concept(
-        &mut self,
-        uri: &str,
-        scheme: &str,
-        scheme_title: &Text,
-        nl: &str,
-        en: &str,
-    ) -> NamedNode {
-        let c = NamedNode::new_unchecked(uri);
-        let s = NamedNode::new_unchecked(scheme);
-        self.a(&c, SKOS, "Concept");
-        self.add(&c, SKOS, "inScheme", s.clone());
-        self.labels(&c, nl, en);
-        self.a(&s, SKOS, "ConceptScheme");
-        self.text(&s, DCT, "title", scheme_title);
-        c
-    }
-
-    fn eu_concept(
-        &mut self,
-        list: &str,
-        code: &str,
-        title: (&str, &str),
-        labels: (&str, &str),
-    ) -> NamedNode {
-        let title = Text {
-            nl: title.0.into(),
-            en: title.1.into(),
-        };
-        self.concept(
-            &eu_concept(list, code),
-            &eu_scheme(list),
-            &title,
-            labels.0,
-            labels.1,
-        )
-    }
-
-    fn document(&mut self, url: &str) -> Option<NamedNode> {
-        let d = iri(url)?;
-        self.a(&d, FOAF, "Document");
-        Some(d)
-    }
-
-    fn standard(&mut self, uri: &str, title: Option<&str>) -> Option<NamedNode> {
-        let s = iri(uri)?;
-        self.a(&s, DCT, "Standard");
-        if let Some(t) = title {
-            self.add(&s, DCT, "title", lang(t, "en"));
-        }
-        Some(s)
-    }
-
-    fn languages(&mut self, s: &NamedNode, only_dutch: bool) {
-        for &(code, nl, en, _) in LANGUAGES.iter().take(if only_dutch { 1 } else { 2 }) {
-            let l = self.eu_concept("language", code, ("Talen", "Languages"), (nl, en));
-            self.a(&l, DCT, "LinguisticSystem");
-            self.add(s, DCT, "language", l);
-        }
-    }
-
-    fn licence(&mut self, s: &NamedNode, licence: &crate::catalog::Licence) {
-        let l = NamedNode::new_unchecked(licence.uri);
-        self.a(&l, DCT, "LicenseDocument");
-        self.add(&l, DCT, "title", lang(licence.title, "nl"));
-        self.add(
-            &l,
-            DCT,
-            "identifier",
-            Literal::new_simple_literal(licence.id),
-        );
-        self.add(s, DCT, "license", l);
-    }
-
-    fn access_rights(&mut self, s: &NamedNode, rights: crate::catalog::AccessRights) {
-        let r = self.eu_concept(
-            "access-right",
-            rights.code(),
-            ("Toegangsrechten", "Access rights"),
-            rights.labels(),
-        );
-        self.a(&r, DCT, "RightsStatement");
-        self.add(s, DCT, "accessRights", r);
-    }
-
-    fn eu_theme(&mut self, code: &str) -> NamedNode {
-        self.eu_concept(
-            "data-theme",
-            code,
-            ("Datathema's", "Data themes"),
-            data_theme_labels(code),
-        )
-    }
-
-    fn policy_theme(&mut self, t: &PolicyTheme) -> NamedNode {
-        let title = Text {
-            nl: "TaxonomieBeleidsagenda".into(),
-            en: "Policy agenda taxonomy (TaxonomieBeleidsagenda)".into(),
-        };
-        self.concept(&t.uri(), &PolicyTheme::scheme_uri(), &title, t.label, "")
-    }
-
-    /// An organisation: typed as foaf:Agent (the class the shapes ask for) and foaf:Organization.
-    fn agent(&mut self, node: &NamedNode, name: &str) {
-        self.a(node, FOAF, "Agent");
-        self.a(node, FOAF, "Organization");
-        self.add(node, FOAF, "name", lang(name, "nl"));
-    }
-
+    /// The catalog's publisher (an OWMS organisation URI in the repo catalog).
     fn publisher(&mut self) -> NamedNode {
         let p = iri(&self.catalog.publisher.uri)
             .unwrap_or_else(|| self.urls.node(&self.urls.catalog(), "publisher"));
@@ -263,6 +104,7 @@ impl Builder<'_> {
         p
     }
 
+    /// The dataset's creator, or the publisher when the catalog names none.
     fn creator(&mut self, e: &Entry, publisher: &NamedNode) -> NamedNode {
         match &e.dataset.dcat.creator {
             None => publisher.clone(),
@@ -277,6 +119,7 @@ impl Builder<'_> {
         }
     }
 
+    /// The one contact point of catalog, datasets and services (a vCard organisation).
     fn contact(&mut self) -> NamedNode {
         let c = self.urls.node(&self.urls.catalog(), "contact");
         let contact = self.catalog.contact.clone();
@@ -292,6 +135,7 @@ impl Builder<'_> {
         c
     }
 
+    /// The OGC API and the SQL endpoint, each serving every dataset in scope.
     fn services(
         &mut self,
         entries: &[Entry],
@@ -399,6 +243,7 @@ impl Builder<'_> {
         Services { ogc, sql }
     }
 
+    /// A dataset with everything DCAT-AP-NL asks for, and its distributions.
     fn dataset(
         &mut self,
         e: &Entry,
@@ -465,61 +310,7 @@ impl Builder<'_> {
             Literal::new_simple_literal(m.version.to_string()),
         );
 
-        if let Some(bbox) = m.geometry.as_ref().and_then(|g| g.bbox) {
-            let loc = self.urls.node(&doc, "extent");
-            self.a(&loc, DCT, "Location");
-            let [x0, y0, x1, y1] = bbox;
-            let wkt = format!("POLYGON(({x0} {y0}, {x1} {y0}, {x1} {y1}, {x0} {y1}, {x0} {y0}))");
-            self.add(
-                &loc,
-                DCAT,
-                "bbox",
-                Literal::new_typed_literal(wkt, term(GSP, "wktLiteral")),
-            );
-            let centroid = format!("POINT({} {})", (x0 + x1) / 2.0, (y0 + y1) / 2.0);
-            self.add(
-                &loc,
-                DCAT,
-                "centroid",
-                Literal::new_typed_literal(centroid, term(GSP, "wktLiteral")),
-            );
-            self.add(&d, DCT, "spatial", loc);
-        }
-        for place in &ds.dcat.spatial {
-            if let Some(p) = iri(place) {
-                self.a(&p, DCT, "Location");
-                // An EU authority place names its list, as the vocabulary itself would.
-                for list in ["country", "place", "continent"] {
-                    if place.starts_with(&format!("{}/", eu_scheme(list))) {
-                        let scheme = NamedNode::new_unchecked(eu_scheme(list));
-                        self.add(&p, SKOS, "inScheme", scheme);
-                    }
-                }
-                self.add(&d, DCT, "spatial", p);
-            }
-        }
-        if let Some(t) = &m.temporal {
-            let bounds: Vec<Option<DateTime<Utc>>> = t
-                .interval
-                .iter()
-                .map(|v| {
-                    v.as_deref()
-                        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-                        .map(|t| t.with_timezone(&Utc))
-                })
-                .collect();
-            if bounds.iter().any(Option::is_some) {
-                let period = self.urls.node(&doc, "temporal");
-                self.a(&period, DCT, "PeriodOfTime");
-                if let Some(start) = &bounds[0] {
-                    self.add(&period, DCAT, "startDate", date_time(start));
-                }
-                if let Some(end) = &bounds[1] {
-                    self.add(&period, DCAT, "endDate", date_time(end));
-                }
-                self.add(&d, DCT, "temporal", period);
-            }
-        }
+        self.coverage(&d, &doc, e);
 
         let spatial = m.geometry.is_some();
         if spatial
@@ -568,130 +359,67 @@ impl Builder<'_> {
         self.add(&d, DCAT, "distribution", sql);
     }
 
-    /// What every distribution of `e` carries: licence, language, modified.
-    /// What every distribution of `e` carries: title, description, licence, language, modified,
-    /// and a stable availability (versions stay, old ones in the archive).
-    fn distribution_common(&mut self, dist: &NamedNode, e: &Entry, title: Text, description: Text) {
-        self.a(dist, DCAT, "Distribution");
-        self.text(dist, DCT, "title", &title);
-        self.text(dist, DCT, "description", &description);
-        self.licence(dist, &e.dataset.licence);
-        self.languages(dist, true);
-        self.add(dist, DCT, "modified", date_time(&e.manifest.created));
-        let stable = self.eu_concept(
-            "planned-availability",
-            "STABLE",
-            ("Geplande beschikbaarheid", "Planned availability"),
-            ("stabiel", "stable"),
-        );
-        self.add(dist, DCATAP, "availability", stable);
-    }
-
-    fn download(&mut self, e: &Entry, f: &DownloadFormat) -> NamedNode {
-        let id = e.dataset.id.as_str();
-        let dist = self.urls.node(&self.urls.dataset(id), f.ext);
-        let title = Text {
-            nl: format!("{} ({})", e.dataset.title.nl, f.name),
-            en: format!("{} ({})", e.dataset.title.en, f.name),
-        };
-        let description = Text {
-            nl: format!("De hele dataset als {}-bestand.", f.name),
-            en: format!("The whole dataset as a {} file.", f.name),
-        };
-        self.distribution_common(&dist, e, title, description);
-        let url = NamedNode::new_unchecked(self.urls.download(id, f.ext));
-        self.add(&dist, DCAT, "downloadURL", url.clone());
-        self.add(&dist, DCAT, "accessURL", url);
-        if let Some(mt) = f.media_type {
-            let node = NamedNode::new_unchecked(media_type_iri(mt));
-            self.a(&node, DCT, "MediaType");
-            self.add(&dist, DCAT, "mediaType", node);
-        }
-        if let Some((code, label)) = f.file_type {
-            let node = self.eu_concept(
-                "file-type",
-                code,
-                ("Bestandstypen", "File types"),
-                (label, label),
-            );
-            self.a(&node, DCT, "MediaTypeOrExtent");
-            self.add(&dist, DCT, "format", node);
-        }
-        if let Some(s) = self.standard(f.spec, Some(f.spec_title)) {
-            self.add(&dist, DCT, "conformsTo", s);
-        }
-        // The stored file is the GeoParquet download: its size and checksum are known.
-        if f.ext == "parquet" {
-            let m = e.manifest;
+    /// Where and when: the extent as WKT bbox and centroid, declared place URIs, the time span.
+    fn coverage(&mut self, d: &NamedNode, doc: &str, e: &Entry) {
+        let (ds, m) = (e.dataset, e.manifest);
+        if let Some(bbox) = m.geometry.as_ref().and_then(|g| g.bbox) {
+            let loc = self.urls.node(doc, "extent");
+            self.a(&loc, DCT, "Location");
+            let [x0, y0, x1, y1] = bbox;
+            let wkt = format!("POLYGON(({x0} {y0}, {x1} {y0}, {x1} {y1}, {x0} {y1}, {x0} {y0}))");
             self.add(
-                &dist,
+                &loc,
                 DCAT,
-                "byteSize",
-                typed(m.data_bytes.to_string(), "nonNegativeInteger"),
+                "bbox",
+                Literal::new_typed_literal(wkt, term(GSP, "wktLiteral")),
             );
-            let sum = self.urls.node(&self.urls.dataset(id), "parquet-checksum");
-            self.a(&sum, SPDX, "Checksum");
-            let algorithm = term(SPDX, "checksumAlgorithm_sha256");
-            self.a(&algorithm, SPDX, "ChecksumAlgorithm");
-            self.add(&sum, SPDX, "algorithm", algorithm);
+            let centroid = format!("POINT({} {})", (x0 + x1) / 2.0, (y0 + y1) / 2.0);
             self.add(
-                &sum,
-                SPDX,
-                "checksumValue",
-                typed(m.data_sha256.to_lowercase(), "hexBinary"),
+                &loc,
+                DCAT,
+                "centroid",
+                Literal::new_typed_literal(centroid, term(GSP, "wktLiteral")),
             );
-            self.add(&dist, SPDX, "checksum", sum);
+            self.add(d, DCT, "spatial", loc);
         }
-        dist
+        for place in &ds.dcat.spatial {
+            if let Some(p) = iri(place) {
+                self.a(&p, DCT, "Location");
+                // An EU authority place names its list, as the vocabulary itself would.
+                for list in ["country", "place", "continent"] {
+                    if place.starts_with(&format!("{}/", eu_scheme(list))) {
+                        let scheme = NamedNode::new_unchecked(eu_scheme(list));
+                        self.add(&p, SKOS, "inScheme", scheme);
+                    }
+                }
+                self.add(d, DCT, "spatial", p);
+            }
+        }
+        if let Some(t) = &m.temporal {
+            let bounds: Vec<Option<DateTime<Utc>>> = t
+                .interval
+                .iter()
+                .map(|v| {
+                    v.as_deref()
+                        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                        .map(|t| t.with_timezone(&Utc))
+                })
+                .collect();
+            if bounds.iter().any(Option::is_some) {
+                let period = self.urls.node(doc, "temporal");
+                self.a(&period, DCT, "PeriodOfTime");
+                if let Some(start) = &bounds[0] {
+                    self.add(&period, DCAT, "startDate", date_time(start));
+                }
+                if let Some(end) = &bounds[1] {
+                    self.add(&period, DCAT, "endDate", date_time(end));
+                }
+                self.add(d, DCT, "temporal", period);
+            }
+        }
     }
 
-    fn api_distribution(&mut self, e: &Entry, services: &Services) -> NamedNode {
-        let id = e.dataset.id.as_str();
-        let dist = self.urls.node(&self.urls.dataset(id), "ogc-api");
-        let title = Text {
-            nl: format!("{} (OGC API Features)", e.dataset.title.nl),
-            en: format!("{} (OGC API Features)", e.dataset.title.en),
-        };
-        let description = Text {
-            nl: "Objecten opvragen met filters op gebied, tijd en eigenschappen, als GeoJSON."
-                .into(),
-            en: "Query features by area, time and properties, as GeoJSON.".into(),
-        };
-        self.distribution_common(&dist, e, title, description);
-        let url = NamedNode::new_unchecked(self.urls.collection(id));
-        self.add(&dist, DCAT, "accessURL", url);
-        self.add(&dist, DCAT, "accessService", services.ogc.clone());
-        let mt = NamedNode::new_unchecked(media_type_iri("application/geo+json"));
-        self.a(&mt, DCT, "MediaType");
-        self.add(&dist, DCAT, "mediaType", mt);
-        if let Some(s) = self.standard(OGC_FEATURES_CORE, Some("OGC API - Features - Part 1: Core"))
-        {
-            self.add(&dist, DCT, "conformsTo", s);
-        }
-        dist
-    }
-
-    fn sql_distribution(&mut self, e: &Entry, services: &Services) -> NamedNode {
-        let id = e.dataset.id.as_str();
-        let dist = self.urls.node(&self.urls.dataset(id), "sql-api");
-        let title = Text {
-            nl: format!("{} (SQL-tabel `{id}`)", e.dataset.title.nl),
-            en: format!("{} (SQL table `{id}`)", e.dataset.title.en),
-        };
-        let description = Text {
-            nl: format!("De tabel `{id}` in alleen-lezen SQL, ook in joins met andere datasets."),
-            en: format!("The table `{id}` in read-only SQL, also joined with other datasets."),
-        };
-        self.distribution_common(&dist, e, title, description);
-        let url = NamedNode::new_unchecked(self.urls.sql_api());
-        self.add(&dist, DCAT, "accessURL", url);
-        self.add(&dist, DCAT, "accessService", services.sql.clone());
-        if let Some(s) = self.standard(SQL_STANDARD, Some("ISO/IEC 9075 SQL")) {
-            self.add(&dist, DCT, "conformsTo", s);
-        }
-        dist
-    }
-
+    /// The catalog: texts, publisher, contact, licence, theme taxonomies, datasets and services.
     fn catalog(
         &mut self,
         entries: &[Entry],

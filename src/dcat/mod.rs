@@ -4,9 +4,11 @@
 //! The graph is built per request from the catalog and the current versions' manifests (a few
 //! hundred triples per dataset): it always describes exactly what is being served.
 
+mod distributions;
 pub mod format;
 pub mod graph;
 mod html;
+mod nodes;
 pub mod vocab;
 
 use std::sync::Arc;
@@ -40,10 +42,7 @@ struct FormatParam {
 }
 
 /// The served datasets' current versions and first-version dates, in catalog order.
-async fn current_versions(
-    state: &SharedState,
-    only: Option<&DatasetId>,
-) -> Vec<(usize, Arc<DatasetVersion>, Option<DateTime<Utc>>)> {
+async fn current_versions(state: &SharedState, only: Option<&DatasetId>) -> Versions {
     let picked: Vec<(usize, Arc<DatasetVersion>)> = state
         .catalog
         .datasets
@@ -85,24 +84,8 @@ async fn catalog(
 ) -> Result<Response, ApiError> {
     let format = Format::negotiate(q.f.as_deref(), &headers)?;
     let versions = current_versions(&state, None).await;
-    let entries: Vec<Entry> = versions
-        .iter()
-        .map(|(i, v, first)| Entry {
-            dataset: &state.catalog.datasets[*i],
-            manifest: &v.manifest,
-            first_version: *first,
-        })
-        .collect();
-    let urls = Urls::new(&state.settings.public_url);
-    let url = urls.catalog();
-    if format == Format::Html {
-        let lang = Lang::from_headers(&headers);
-        let body = html::catalog_page(&state.catalog, &urls, &entries, lang);
-        return Ok(respond(format, body.into_bytes(), &url, Some(lang)));
-    }
-    let graph = build(&state.catalog, &urls, Scope::Catalog(&entries));
-    let body = format::serialize(&graph, format).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(respond(format, body, &url, None))
+    let entries = entries(&state, &versions);
+    represent(&state, Scope::Catalog(&entries), format, &headers)
 }
 
 async fn dataset(
@@ -119,24 +102,48 @@ async fn dataset(
     };
     let format = Format::negotiate(q.f.as_deref(), &headers)?;
     let versions = current_versions(&state, Some(&id)).await;
-    let Some((i, v, first)) = versions.first() else {
+    let Some(entry) = entries(&state, &versions).into_iter().next() else {
         return Err(ApiError::NotFound(format!(
             "dataset `{id}` has no data yet (it has not been ingested)"
         )));
     };
-    let entry = Entry {
-        dataset: &state.catalog.datasets[*i],
-        manifest: &v.manifest,
-        first_version: *first,
-    };
+    represent(&state, Scope::Dataset(&entry), format, &headers)
+}
+
+type Versions = Vec<(usize, Arc<DatasetVersion>, Option<DateTime<Utc>>)>;
+
+fn entries<'a>(state: &'a SharedState, versions: &'a Versions) -> Vec<Entry<'a>> {
+    versions
+        .iter()
+        .map(|(i, v, first)| Entry {
+            dataset: &state.catalog.datasets[*i],
+            manifest: &v.manifest,
+            first_version: *first,
+        })
+        .collect()
+}
+
+/// The catalog or one dataset as an HTML page or an RDF serialisation.
+fn represent(
+    state: &SharedState,
+    scope: Scope<'_>,
+    format: Format,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
     let urls = Urls::new(&state.settings.public_url);
-    let url = urls.dataset(id.as_str());
+    let url = match &scope {
+        Scope::Catalog(_) => urls.catalog(),
+        Scope::Dataset(e) => urls.dataset(e.dataset.id.as_str()),
+    };
     if format == Format::Html {
-        let lang = Lang::from_headers(&headers);
-        let body = html::dataset_page(&state.catalog, &urls, &entry, lang);
-        return Ok(respond(format, body.into_bytes(), &url, Some(lang)));
+        let lang = Lang::from_headers(headers);
+        let page = match &scope {
+            Scope::Catalog(entries) => html::catalog_page(&state.catalog, &urls, entries, lang),
+            Scope::Dataset(entry) => html::dataset_page(&state.catalog, &urls, entry, lang),
+        };
+        return Ok(respond(format, page.into_bytes(), &url, Some(lang)));
     }
-    let graph = build(&state.catalog, &urls, Scope::Dataset(&entry));
+    let graph = build(&state.catalog, &urls, scope);
     let body = format::serialize(&graph, format).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(respond(format, body, &url, None))
 }
