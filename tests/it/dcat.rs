@@ -267,6 +267,11 @@ async fn formats_follow_accept_and_f() {
     assert!(html.contains("<html lang=\"nl\">"));
     assert!(html.contains("<h1>Rustpunten provincie Utrecht</h1>"));
     assert!(html.contains(&format!("{PUBLIC_URL}/datasets/rustpunten/download.gpkg")));
+    let home = String::from_utf8(get(&state, "/").await.body).unwrap();
+    assert!(
+        home.contains(&format!("href=\"{PUBLIC_URL}/catalog?f=html\"")),
+        "{home}"
+    );
 }
 
 #[tokio::test]
