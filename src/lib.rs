@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod crs;
+pub mod dcat;
 pub mod encode;
 pub mod engine;
 pub mod geom;

@@ -119,6 +119,18 @@ fn load_catalog(common: &Common) -> anyhow::Result<Catalog> {
 fn check(common: &Common) -> anyhow::Result<ExitCode> {
     let catalog = load_catalog(common)?;
     let mut failed = 0;
+    // Valid, but would publish a weaker DCAT-AP-NL / DCAT-AP-DONL description: warn, don't fail.
+    let warnings = catalog.profile_warnings();
+    let warning_count = warnings.len();
+    if !warnings.is_empty() {
+        let report = ontsluit::catalog::CatalogError {
+            file: catalog.file.clone(),
+            issues: warnings,
+        };
+        for line in report.to_string().lines() {
+            println!("warn  {line}");
+        }
+    }
     if let Err(e) = catalog.check_sources_exist() {
         eprintln!("{e}");
     }
@@ -140,7 +152,7 @@ fn check(common: &Common) -> anyhow::Result<ExitCode> {
         }
     }
     println!(
-        "{}: {} datasets, {} failed",
+        "{}: {} datasets, {} failed, {warning_count} profile warnings",
         common.catalog.display(),
         catalog.datasets.len(),
         failed

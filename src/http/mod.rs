@@ -84,6 +84,7 @@ pub fn router(state: SharedState) -> Router {
     let api = crate::ogcapi::routes().layer(axum::middleware::map_response(api_version_header));
     Router::new()
         .merge(crate::web::routes())
+        .merge(crate::dcat::routes())
         .merge(api)
         .fallback(not_found)
         .with_state(state)

@@ -550,6 +550,12 @@ fn temporal_info(ds: &Dataset, table: &ogr::SourceTable) -> Option<TemporalInfo>
         } else {
             arrow::compute::min(a)
         }?;
+        // Whole seconds, rounded outwards, so that the interval contains every value.
+        let v = if max {
+            (v + 999).div_euclid(1000) * 1000
+        } else {
+            v.div_euclid(1000) * 1000
+        };
         chrono::DateTime::from_timestamp_millis(v)
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
     };

@@ -2,6 +2,7 @@
 
 mod binary;
 mod common;
+mod dcat;
 mod filter;
 mod ingest;
 mod ogc;
