@@ -82,6 +82,8 @@ pub fn router(state: SharedState) -> Router {
     Router::new()
         .merge(crate::web::routes())
         .merge(api)
+        .merge(crate::downloads::routes())
+        .merge(crate::feeds::routes())
         .fallback(not_found)
         .with_state(state)
         // Open data: any web page may read it (Leaflet, OpenLayers, notebooks).
