@@ -1,3 +1,4 @@
 //! Streaming writers from record batches to response formats. Encoders never query.
 
+pub mod csv;
 pub mod geojson;

@@ -1,8 +1,6 @@
 //! WKB → GeoJSON geometry text, written straight into an output buffer with a fixed number of
 //! decimals (7 in degrees is about 1 cm).
 
-use std::io::Write;
-
 use super::wkb::{self, Kind, Sink, WkbError};
 
 struct Frame {
@@ -21,11 +19,7 @@ struct Writer<'a> {
 
 impl Writer<'_> {
     fn number(&mut self, v: f64) {
-        if v.is_finite() {
-            let r = (v * self.scale).round() / self.scale;
-            // Display prints the shortest text that reads back as `r`: at most the chosen decimals.
-            let _ = write!(self.out, "{}", if r == 0.0 { 0.0 } else { r });
-        } else {
+        if !super::write_rounded(self.out, v, self.scale) {
             self.out.extend_from_slice(b"null");
         }
     }
