@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use futures::{StreamExt, stream};
 
 use super::{Format, attachment, file, generated_etag};
+use crate::encode::csv::CsvEncoder;
 use crate::encode::geojson::{FeatureEncoder, encoder_options};
 use crate::engine::{DatasetVersion, ItemsQuery};
 use crate::http::SharedState;
@@ -37,9 +38,10 @@ pub async fn respond(
     let rows = state.engine.items(&version, &query).await?;
     let body = match format {
         Format::GeoJson => geojson_body(rows, &version, state.settings.coordinate_decimals),
-        _ => {
-            return Err(ApiError::NotFound(format!(
-                "the {} download is not available yet",
+        Format::Csv => csv_body(rows, state.settings.coordinate_decimals),
+        Format::Parquet | Format::GeoPackage | Format::FlatGeobuf => {
+            return Err(ApiError::Internal(format!(
+                "{} is a stored file, not a stream",
                 format.token()
             )));
         }
@@ -93,4 +95,19 @@ fn geojson_body(
         .chain(features)
         .chain(stream::once(async { Ok(Bytes::from_static(b"\n]}\n")) }));
     Body::from_stream(body)
+}
+
+/// A header row, then every row with its geometry as WKT (a column GDAL and QGIS read as the
+/// geometry without options).
+fn csv_body(rows: datafusion::execution::SendableRecordBatchStream, decimals: u32) -> Body {
+    let encoder = CsvEncoder::for_features(&rows.schema(), decimals);
+    let mut head = Vec::new();
+    encoder.write_header(&mut head);
+    let lines = rows.map(move |batch| {
+        let batch = batch.map_err(io_error)?;
+        let mut out = Vec::with_capacity(batch.num_rows() * 128);
+        encoder.write_batch(&batch, &mut out).map_err(io_error)?;
+        Ok::<_, std::io::Error>(Bytes::from(out))
+    });
+    Body::from_stream(stream::once(async move { Ok(Bytes::from(head)) }).chain(lines))
 }

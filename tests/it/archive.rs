@@ -309,7 +309,7 @@ async fn versions_changes_downloads_and_feeds() {
         ("/datasets/rustpunten/versions/1", total),
         ("/datasets/rustpunten/versions/3", v3_rows),
     ] {
-        for fmt in ["geojson", "gpkg", "fgb"] {
+        for fmt in ["geojson", "csv", "gpkg", "fgb"] {
             let r = get(&state, &format!("{path}/download.{fmt}")).await;
             assert_eq!(
                 r.status,
