@@ -200,7 +200,12 @@ async fn download_current(
         .engine
         .current(&ds.id)
         .ok_or_else(|| ApiError::NotFound(format!("dataset `{}` has no data yet", ds.id)))?;
-    download(&state, &headers, ds, current.version(), format).await
+    let mut response = download(&state, &headers, ds, current.version(), format).await?;
+    // The current version changes with each ingest: caches revalidate (cheap with the ETag).
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Ok(response)
 }
 
 async fn download_version(
@@ -214,7 +219,13 @@ async fn download_version(
     if !kept_versions(&state, ds)?.contains(&number) {
         return Err(no_version(ds, &version));
     }
-    download(&state, &headers, ds, number, format).await
+    let mut response = download(&state, &headers, ds, number, format).await?;
+    // A numbered version never changes (it can only disappear by retention).
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    Ok(response)
 }
 
 async fn download(
