@@ -261,9 +261,14 @@ async fn download(
         Format::GeoPackage | Format::FlatGeobuf => {
             let m = manifest()?;
             let f = m.file(format.token()).ok_or_else(|| {
-                ApiError::NotFound(if m.geometry.is_none() && format == Format::FlatGeobuf {
+                ApiError::NotFound(if format == Format::FlatGeobuf && m.geometry.is_none() {
                     format!(
                         "dataset `{}` is a table without geometry, which FlatGeobuf cannot hold; use csv, geojson, gpkg or parquet",
+                        ds.id
+                    )
+                } else if format == Format::FlatGeobuf && !m.files.is_empty() {
+                    format!(
+                        "version {version} of dataset `{}` has features without geometry, which FlatGeobuf cannot hold; use csv, geojson, gpkg or parquet",
                         ds.id
                     )
                 } else {

@@ -2,8 +2,8 @@
 //! GDAL from the rows about to be stored (Debian's GDAL reads no Parquet, so not from the file).
 //!
 //! Coordinates are CRS84 (EPSG:4326 with longitude first, as both formats store them). Columns
-//! keep their published names; the feature id is the `id` column. FlatGeobuf needs geometries, so
-//! tables get a GeoPackage only.
+//! keep their published names; the feature id is the `id` column. GDAL's FlatGeobuf writer drops
+//! features without geometry, so tables and datasets with such features get no FlatGeobuf.
 
 use std::path::Path;
 

@@ -271,7 +271,8 @@ fn summarise_changes(
     })
 }
 
-/// Writes the GeoPackage (and, for spatial datasets, FlatGeobuf) downloads into the staging dir.
+/// Writes the GeoPackage (and, when every feature has a geometry, FlatGeobuf) downloads into the
+/// staging dir.
 fn write_downloads(
     ds: &Dataset,
     p: &Prepared,
@@ -290,7 +291,11 @@ fn write_downloads(
         types: p.geometry.as_ref().map_or(&[], |g| &g.types),
     };
     let mut formats = vec![GdalFormat::GeoPackage];
-    if p.geometry.is_some() {
+    // GDAL's FlatGeobuf writer drops features without geometry: offered only when none lacks one.
+    if p.geometry
+        .as_ref()
+        .is_some_and(|g| g.bbox.iter().all(Option::is_some))
+    {
         formats.push(GdalFormat::FlatGeobuf);
     }
     let mut files = Vec::new();

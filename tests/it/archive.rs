@@ -488,6 +488,54 @@ async fn versions_changes_downloads_and_feeds() {
 }
 
 #[tokio::test]
+async fn features_without_geometry_are_in_every_download_but_flatgeobuf_is_not_offered() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("punten.geojson");
+    std::fs::write(
+        &src,
+        r#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","properties":{"k":1,"ID":"a"},"geometry":{"type":"Point","coordinates":[5.1,52.1]}},
+        {"type":"Feature","properties":{"k":2,"ID":"b"},"geometry":null},
+        {"type":"Feature","properties":{"k":3,"ID":"c"},"geometry":{"type":"Point","coordinates":[5.2,52.2]}}]}"#,
+    )
+    .unwrap();
+    let catalog = write_catalog(
+        dir.path(),
+        &[dataset_entry(
+            "punten",
+            &format!(
+                "source = {{ path = {:?} }}\nkey = [\"k\"]\n[dataset.columns.ID]\nname = \"Id\"",
+                src.to_string_lossy()
+            ),
+        )],
+    );
+    let data = dir.path().join("data");
+    ingest_all(&catalog, &data, &[]);
+    let state = ontsluit::state(catalog, &data, Settings::new(PUBLIC_URL))
+        .await
+        .unwrap();
+    for fmt in ["gpkg", "geojson", "csv"] {
+        let r = get(&state, &format!("/datasets/punten/download.{fmt}")).await;
+        assert_eq!(r.status, 200, "{fmt}");
+        assert_eq!(
+            ogr_feature_count(&r.body, dir.path(), &format!("p.{fmt}")),
+            3,
+            "{fmt}"
+        );
+    }
+    let r = get(&state, "/datasets/punten/download.fgb").await;
+    assert_problem(&r, 404, "features without geometry");
+    let list = get(&state, "/datasets/punten/versions").await.json();
+    let formats: Vec<&str> = list["versions"][0]["downloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["format"].as_str().unwrap())
+        .collect();
+    assert_eq!(formats, ["parquet", "geojson", "csv", "gpkg"]);
+}
+
+#[tokio::test]
 async fn tables_download_without_flatgeobuf() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
