@@ -385,6 +385,24 @@ async fn versions_changes_downloads_and_feeds() {
         header(&r, "content-range"),
         format!("bytes 0-3/{}", manifest.data_bytes)
     );
+    // If-Range: a range of another representation is not served; the whole file is.
+    let r = get_with(
+        &state,
+        "/datasets/rustpunten/download.parquet",
+        &[("range", "bytes=0-3"), ("if-range", "\"stale\"")],
+    )
+    .await;
+    assert_eq!(
+        (r.status.as_u16(), r.body.len() as u64),
+        (200, manifest.data_bytes)
+    );
+    let r = get_with(
+        &state,
+        "/datasets/rustpunten/download.parquet",
+        &[("range", "bytes=0-3"), ("if-range", etag.as_str())],
+    )
+    .await;
+    assert_eq!(r.status, 206);
     let tail = get_with(
         &state,
         "/datasets/rustpunten/download.parquet",
