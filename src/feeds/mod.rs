@@ -9,11 +9,14 @@ mod atom;
 
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use chrono::DateTime;
+use sha2::{Digest, Sha256};
 
 use crate::catalog::Dataset;
+use crate::downloads::file;
 use crate::geom::Bbox;
 use crate::http::SharedState;
 use crate::http::error::ApiError;
@@ -146,8 +149,22 @@ fn respond(
     let lang = Lang::from_headers(headers);
     let xml = atom::write(state, lang, &feed, &entries)
         .map_err(|e| ApiError::Internal(format!("writing a feed: {e}")))?;
-    let mut response = xml.into_response();
-    response.headers_mut().insert(
+    // Feed readers poll: a validator over the document lets them do so with a 304.
+    let etag = format!("W/\"{:x}\"", Sha256::digest(xml.as_bytes()));
+    let modified = entries
+        .iter()
+        .map(|e| e.manifest.created)
+        .max()
+        .unwrap_or(DateTime::UNIX_EPOCH);
+    let mut response = if file::not_modified(headers, &etag, modified) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        xml.into_response()
+    };
+    let h = response.headers_mut();
+    file::validators(h, &etag, modified);
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/atom+xml; charset=utf-8"),
     );

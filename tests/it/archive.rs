@@ -253,6 +253,14 @@ async fn versions_changes_downloads_and_feeds() {
     let feed = get(&state, "/datasets/rustpunten/feed.atom").await;
     assert_eq!(feed.status, 200);
     assert!(header(&feed, "content-type").starts_with("application/atom+xml"));
+    let feed_etag = header(&feed, "etag").to_owned();
+    let unchanged = get_with(
+        &state,
+        "/datasets/rustpunten/feed.atom",
+        &[("if-none-match", feed_etag.as_str())],
+    )
+    .await;
+    assert_eq!(unchanged.status, 304);
     let feed = String::from_utf8(feed.body).unwrap();
     assert_eq!(entry_versions(&feed), [3, 2, 1]);
     let newest = &entries(&feed)[0];
@@ -501,7 +509,14 @@ async fn versions_changes_downloads_and_feeds() {
     }
     let list = get(&state, "/datasets/rustpunten/versions").await.json();
     assert_eq!(list["versions"].as_array().unwrap().len(), 2);
-    let feed = String::from_utf8(get(&state, "/datasets/rustpunten/feed.atom").await.body).unwrap();
+    let pruned = get_with(
+        &state,
+        "/datasets/rustpunten/feed.atom",
+        &[("if-none-match", feed_etag.as_str())],
+    )
+    .await;
+    assert_eq!(pruned.status, 200, "the feed changed, so its validator did");
+    let feed = String::from_utf8(pruned.body).unwrap();
     assert_eq!(entry_versions(&feed), [3, 2]);
 }
 
