@@ -15,6 +15,7 @@ use crate::store::ChangeSummary;
 
 const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
 const GEORSS_NS: &str = "http://www.georss.org/georss";
+const INSPIRE_DLS_NS: &str = "http://inspire.ec.europa.eu/schemas/inspire_dls/1.0";
 
 pub struct Feed<'a> {
     pub self_url: String,
@@ -92,6 +93,7 @@ pub fn write(
     w.create_element("feed")
         .with_attribute(("xmlns", ATOM_NS))
         .with_attribute(("xmlns:georss", GEORSS_NS))
+        .with_attribute(("xmlns:inspire_dls", INSPIRE_DLS_NS))
         .with_attribute(("xml:lang", lang.code()))
         .write_inner_content(|w| {
             text_element(w, "id", &feed.self_url)?;
@@ -185,6 +187,17 @@ fn write_entry(w: &mut Writer<Vec<u8>>, base: &str, lang: Lang, e: &Entry) -> io
             w,
             "summary",
             &change_text(lang, m.changes.as_ref(), m.row_count),
+        )?;
+        // INSPIRE's dataset identifier: the id, in the namespace of this server's datasets.
+        text_element(
+            w,
+            "inspire_dls:spatial_dataset_identifier_code",
+            ds.id.as_str(),
+        )?;
+        text_element(
+            w,
+            "inspire_dls:spatial_dataset_identifier_namespace",
+            &format!("{base}/datasets"),
         )?;
         w.create_element("category")
             .with_attribute(("term", ds.id.as_str()))
