@@ -2,7 +2,8 @@
 //! `Last-Modified` from the version, conditional GET (`If-None-Match`, `If-Modified-Since` → 304)
 //! and single byte ranges (`Range`, `If-Range` → 206; malformed or unsatisfiable → 416).
 //!
-//! A request with several ranges gets the whole file (200), which RFC 9110 allows.
+//! Several ranges get a `multipart/byteranges` answer; more than [`MAX_RANGES`], or overlapping
+//! ones, get the whole file (200), which RFC 9110 allows.
 
 use std::io::SeekFrom;
 use std::path::PathBuf;
@@ -11,6 +12,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use futures::{StreamExt, TryStreamExt};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use crate::http::error::ApiError;
@@ -50,12 +52,17 @@ pub struct ByteRange {
     pub end: u64,
 }
 
+/// Most ranges served as `multipart/byteranges`.
+pub const MAX_RANGES: usize = 16;
+
 /// What a `Range` header asks of a file of `len` bytes.
 #[derive(Debug, PartialEq, Eq)]
 pub enum RangeRequest {
-    /// No range, or several: send the whole file.
+    /// No range, or too many or overlapping ones: send the whole file.
     Whole,
     Single(ByteRange),
+    /// Several disjoint ranges, in the order asked.
+    Multiple(Vec<ByteRange>),
     /// Malformed, or no byte of the file in range: 416.
     Unsatisfiable,
 }
@@ -105,9 +112,16 @@ pub fn parse_range(value: &str, len: u64) -> RangeRequest {
     let satisfiable: Vec<ByteRange> = parsed.into_iter().flatten().collect();
     match satisfiable.as_slice() {
         [] => RangeRequest::Unsatisfiable,
-        [one] if parts.len() == 1 => RangeRequest::Single(*one),
-        _ => RangeRequest::Whole,
+        [one] => RangeRequest::Single(*one),
+        many if many.len() > MAX_RANGES || overlapping(many) => RangeRequest::Whole,
+        many => RangeRequest::Multiple(many.to_vec()),
     }
+}
+
+fn overlapping(ranges: &[ByteRange]) -> bool {
+    let mut sorted = ranges.to_vec();
+    sorted.sort_by_key(|r| r.start);
+    sorted.windows(2).any(|w| w[1].start <= w[0].end)
 }
 
 fn etag_matches(list: &str, etag: &str) -> bool {
@@ -164,6 +178,7 @@ pub async fn respond(request: &HeaderMap, file: StoredFile) -> Result<Response, 
     let (status, start, length) = match range {
         RangeRequest::Whole => (StatusCode::OK, 0, file.bytes),
         RangeRequest::Single(r) => (StatusCode::PARTIAL_CONTENT, r.start, r.end - r.start + 1),
+        RangeRequest::Multiple(ranges) => return Ok(multipart(file, &etag, ranges)),
         RangeRequest::Unsatisfiable => {
             let mut r = ApiError::RangeNotSatisfiable(format!(
                 "the Range `{}` selects no bytes of this {}-byte file; use e.g. `bytes=0-1023`",
@@ -215,6 +230,48 @@ pub async fn respond(request: &HeaderMap, file: StoredFile) -> Result<Response, 
     Ok(response)
 }
 
+/// 206 `multipart/byteranges`: each range as a part with its own `Content-Range`.
+fn multipart(file: StoredFile, etag: &str, ranges: Vec<ByteRange>) -> Response {
+    let boundary = format!("ontsluit-{}", file.sha256.get(..24).unwrap_or("ranges"));
+    let heads: Vec<String> = ranges
+        .iter()
+        .map(|r| {
+            format!(
+                "\r\n--{boundary}\r\nContent-Type: {}\r\nContent-Range: bytes {}-{}/{}\r\n\r\n",
+                file.media_type, r.start, r.end, file.bytes
+            )
+        })
+        .collect();
+    let tail = format!("\r\n--{boundary}--\r\n");
+    let length = heads.iter().map(|h| h.len() as u64).sum::<u64>()
+        + ranges.iter().map(|r| r.end - r.start + 1).sum::<u64>()
+        + tail.len() as u64;
+    let path = file.path.clone();
+    let parts = futures::stream::iter(ranges.into_iter().zip(heads))
+        .then(move |(r, head)| {
+            let path = path.clone();
+            async move {
+                let mut f = tokio::fs::File::open(&path).await?;
+                f.seek(SeekFrom::Start(r.start)).await?;
+                let head = futures::stream::once(async move { Ok(bytes::Bytes::from(head)) });
+                Ok::<_, std::io::Error>(head.chain(read_chunks(f, r.end - r.start + 1)))
+            }
+        })
+        .try_flatten()
+        .chain(futures::stream::once(async move {
+            Ok(bytes::Bytes::from(tail))
+        }));
+    let mut response = (StatusCode::PARTIAL_CONTENT, Body::from_stream(parts)).into_response();
+    let h = response.headers_mut();
+    validators(h, etag, file.modified);
+    if let Ok(v) = HeaderValue::from_str(&format!("multipart/byteranges; boundary={boundary}")) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    response
+}
+
 /// The next `length` bytes of `file`, in chunks of up to 64 KiB.
 fn read_chunks(
     file: tokio::fs::File,
@@ -254,7 +311,22 @@ mod tests {
         assert_eq!(r("bytes=-100"), single(900, 999));
         assert_eq!(r("bytes=-5000"), single(0, 999));
         assert_eq!(r("bytes=990-2000"), single(990, 999));
-        assert_eq!(r("bytes=0-1,5-6"), RangeRequest::Whole);
+        assert_eq!(
+            r("bytes=0-1, 5-6"),
+            RangeRequest::Multiple(vec![
+                ByteRange { start: 0, end: 1 },
+                ByteRange { start: 5, end: 6 }
+            ])
+        );
+        assert_eq!(
+            r("bytes=0-1,2000-3000"),
+            single(0, 1),
+            "unsatisfiable parts are dropped"
+        );
+        assert_eq!(r("bytes=0-10,5-6"), RangeRequest::Whole, "overlapping");
+        let many = (0..=MAX_RANGES).map(|i| format!("{}-{}", i * 10, i * 10 + 1));
+        let header = format!("bytes={}", many.collect::<Vec<_>>().join(","));
+        assert_eq!(parse_range(&header, 1000), RangeRequest::Whole);
         for bad in [
             "bytes=1000-",
             "bytes=5-1",

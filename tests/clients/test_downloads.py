@@ -2,10 +2,13 @@
 counts of the *source files* (read independently with ogr2ogr by the `sources` fixture).
 
 GDAL also reads the stored files straight from the server through `/vsicurl/`, which uses HEAD
-and `Range` requests: the server's ranges must be right for that to work."""
+and `Range` requests: the server's ranges must be right for that to work; Python's MIME parser
+reads a multi-range answer."""
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import hashlib
 import io
 import subprocess
@@ -81,6 +84,19 @@ def test_old_versions_and_conditional_get(server):
     assert again.status_code == 304 and again.content == b""
     part = requests.get(url, headers={"Range": "bytes=4-99"}, timeout=60)
     assert part.status_code == 206 and part.content == r.content[4:100]
+    multi = requests.get(url, headers={"Range": "bytes=0-3, 100-199, -4"}, timeout=60)
+    assert multi.status_code == 206
+    # Python's own MIME parser reads the multipart/byteranges body.
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + multi.headers["content-type"].encode() + b"\r\n\r\n" + multi.content
+    )
+    parts = [(p["Content-Range"], p.get_payload(decode=True)) for p in message.iter_parts()]
+    n = len(r.content)
+    assert parts == [
+        (f"bytes 0-3/{n}", r.content[:4]),
+        (f"bytes 100-199/{n}", r.content[100:200]),
+        (f"bytes {n - 4}-{n - 1}/{n}", r.content[-4:]),
+    ]
     bad = requests.get(url, headers={"Range": "bytes=99-4"}, timeout=60)
     assert bad.status_code == 416
     assert bad.headers["content-type"] == "application/problem+json"

@@ -393,6 +393,33 @@ async fn versions_changes_downloads_and_feeds() {
         header(&r, "content-range"),
         format!("bytes 0-3/{}", manifest.data_bytes)
     );
+    let parts = get_with(
+        &state,
+        "/datasets/rustpunten/download.parquet",
+        &[("range", "bytes=0-3,-4")],
+    )
+    .await;
+    assert_eq!(parts.status, 206);
+    assert_eq!(
+        header(&parts, "content-length"),
+        parts.body.len().to_string()
+    );
+    let boundary = header(&parts, "content-type")
+        .strip_prefix("multipart/byteranges; boundary=")
+        .unwrap()
+        .to_owned();
+    let text = String::from_utf8_lossy(&parts.body);
+    let n = manifest.data_bytes;
+    for range in [
+        format!("bytes 0-3/{n}"),
+        format!("bytes {}-{}/{n}", n - 4, n - 1),
+    ] {
+        let part = format!(
+            "--{boundary}\r\nContent-Type: application/vnd.apache.parquet\r\nContent-Range: {range}\r\n\r\nPAR1\r\n"
+        );
+        assert!(text.contains(&part), "{range} in {text}");
+    }
+    assert!(text.ends_with(&format!("--{boundary}--\r\n")));
     // If-Range: a range of another representation is not served; the whole file is.
     let r = get_with(
         &state,
