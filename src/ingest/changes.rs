@@ -194,3 +194,111 @@ impl Extent {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{BinaryArray, Int64Array, StringArray};
+    use arrow::datatypes::{DataType, Field};
+
+    use super::*;
+    use crate::ingest::geoparquet;
+
+    fn point(x: f64, y: f64) -> Vec<u8> {
+        let mut w = vec![1u8, 1, 0, 0, 0];
+        w.extend_from_slice(&x.to_le_bytes());
+        w.extend_from_slice(&y.to_le_bytes());
+        w
+    }
+
+    struct Version {
+        ids: ArrayRef,
+        names: ArrayRef,
+        wkb: ArrayRef,
+        bbox: Vec<Option<Bbox>>,
+    }
+
+    fn version(rows: &[(i64, &str, f64, f64)]) -> Version {
+        Version {
+            ids: Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.0))),
+            names: Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.1))),
+            wkb: Arc::new(BinaryArray::from_iter_values(
+                rows.iter().map(|r| point(r.2, r.3)),
+            )),
+            bbox: rows.iter().map(|r| Some([r.2, r.3, r.2, r.3])).collect(),
+        }
+    }
+
+    #[test]
+    fn added_removed_changed_and_where() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.parquet");
+        let old = version(&[
+            (1, "a", 5.0, 52.0),
+            (2, "b", 5.1, 52.1),
+            (3, "c", 5.2, 52.2),
+            (4, "d", 5.3, 52.3),
+        ]);
+        geoparquet::write(
+            &path,
+            vec![
+                (Arc::new(Field::new("id", DataType::Int64, false)), old.ids),
+                (
+                    Arc::new(Field::new("naam", DataType::Utf8, true)),
+                    old.names,
+                ),
+            ],
+            Some(geoparquet::GeometryToWrite {
+                wkb: old.wkb,
+                bbox: &old.bbox,
+                types: &["Point".to_owned()],
+                extent: Some([5.0, 52.0, 5.3, 52.3]),
+            }),
+        )
+        .unwrap();
+        // 1 removed, 2 unchanged, 3 renamed, 4 moved, 9 added.
+        let new = version(&[
+            (2, "b", 5.1, 52.1),
+            (3, "C", 5.2, 52.2),
+            (4, "d", 5.35, 52.25),
+            (9, "z", 6.0, 51.0),
+        ]);
+        let rows = Rows {
+            ids: &new.ids,
+            columns: vec![("naam", &new.names)],
+            wkb: Some(&new.wkb),
+            bbox: &new.bbox,
+            extent: None,
+        };
+        let s = summarise(Some((7, &path)), &rows).unwrap();
+        assert_eq!(
+            (s.previous, s.added, s.removed, s.changed, s.unchanged),
+            (Some(7), 1, 1, 2, 1)
+        );
+        // Removed 1 (5,52), renamed 3 (5.2,52.2), moved 4 from (5.3,52.3) to (5.35,52.25),
+        // added 9 (6,51); unchanged 2 (5.1,52.1) adds nothing.
+        assert_eq!(s.extent, Some([5.0, 51.0, 6.0, 52.3]));
+
+        // The same rows under another column name are all changed: names are content.
+        let renamed = Rows {
+            columns: vec![("name", &new.names)],
+            ..rows
+        };
+        let s = summarise(Some((7, &path)), &renamed).unwrap();
+        assert_eq!((s.changed, s.unchanged), (3, 0));
+
+        let first = summarise(
+            None,
+            &Rows {
+                extent: Some([1.0, 2.0, 3.0, 4.0]),
+                ..renamed
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            (first.previous, first.added, first.extent),
+            (None, 4, Some([1.0, 2.0, 3.0, 4.0]))
+        );
+    }
+}
