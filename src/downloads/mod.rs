@@ -196,11 +196,15 @@ async fn download_current(
 ) -> Result<Response, ApiError> {
     let ds = dataset(&state, &dataset_id)?;
     let format = Format::from_file_name(&file)?;
+    // The pointer on disk, not the engine's copy (refreshed each second): right after an ingest
+    // with retention, the engine's version may already be gone.
     let current = state
         .engine
-        .current(&ds.id)
+        .store()
+        .current_version(&ds.id)
+        .map_err(|e| ApiError::Internal(e.to_string()))?
         .ok_or_else(|| ApiError::NotFound(format!("dataset `{}` has no data yet", ds.id)))?;
-    let mut response = download(&state, &headers, ds, current.version(), format).await?;
+    let mut response = download(&state, &headers, ds, current, format).await?;
     // The current version changes with each ingest: caches revalidate (cheap with the ETag).
     response
         .headers_mut()

@@ -545,6 +545,18 @@ async fn versions_changes_downloads_and_feeds() {
     assert_eq!(pruned.status, 200, "the feed changed, so its validator did");
     let feed = String::from_utf8(pruned.body).unwrap();
     assert_eq!(entry_versions(&feed), [3, 2]);
+
+    // A new version with retention 1, before the engine's refresh has seen it: the current
+    // downloads already follow the pointer on disk, not the removed version the engine holds.
+    std::fs::write(&src, original.to_string()).unwrap();
+    ingest_all(&catalog, &data, &[]);
+    assert_eq!(store.prune(&ds.id, 1).unwrap(), vec![2, 3]);
+    let v4 = store.manifest(&ds.id, 4).unwrap();
+    let r = get(&state, "/datasets/rustpunten/download.parquet").await;
+    assert_eq!(format!("{:x}", Sha256::digest(&r.body)), v4.data_sha256);
+    let r = get(&state, "/datasets/rustpunten/download.geojson").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["features"].as_array().unwrap().len() as u64, total);
 }
 
 #[tokio::test]
