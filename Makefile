@@ -99,6 +99,7 @@ fuzz:
 ## bench: criterion benches (optimised build; not part of `make test`)
 bench:
 	cargo bench --bench items
+	cargo bench --bench archive
 
 clean:
 	cargo clean

@@ -7,8 +7,10 @@
 pub mod catalog;
 pub mod crs;
 pub mod dcat;
+pub mod downloads;
 pub mod encode;
 pub mod engine;
+pub mod feeds;
 pub mod geom;
 pub mod http;
 pub mod ingest;

@@ -47,6 +47,10 @@ enum Command {
         /// Re-ingest even when the source and catalog entry are unchanged.
         #[arg(long)]
         force: bool,
+        /// Retention: keep this many versions of each dataset (the newest; the current one is
+        /// never removed). Default: keep every version.
+        #[arg(long, env = "ONTSLUIT_KEEP_VERSIONS", value_parser = clap::value_parser!(u64).range(1..))]
+        keep_versions: Option<u64>,
         /// Dataset ids to ingest.
         datasets: Vec<String>,
     },
@@ -85,8 +89,9 @@ fn main() -> ExitCode {
         Command::Ingest {
             common,
             force,
+            keep_versions,
             datasets,
-        } => run_ingest(&common, force, &datasets),
+        } => run_ingest(&common, force, keep_versions, &datasets),
         Command::Serve {
             common,
             bind,
@@ -164,7 +169,12 @@ fn check(common: &Common) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn run_ingest(common: &Common, force: bool, only: &[String]) -> anyhow::Result<ExitCode> {
+fn run_ingest(
+    common: &Common,
+    force: bool,
+    keep_versions: Option<u64>,
+    only: &[String],
+) -> anyhow::Result<ExitCode> {
     let catalog = load_catalog(common)?;
     for id in only {
         if catalog.dataset(id).is_none() {
@@ -207,6 +217,7 @@ fn run_ingest(common: &Common, force: bool, only: &[String]) -> anyhow::Result<E
                 row_groups,
                 dropped_duplicates,
                 seconds,
+                changes,
             }) => {
                 let dropped = if dropped_duplicates > 0 {
                     format!(", {dropped_duplicates} identical duplicates dropped")
@@ -214,8 +225,15 @@ fn run_ingest(common: &Common, force: bool, only: &[String]) -> anyhow::Result<E
                     String::new()
                 };
                 bar.finish_and_clear();
+                let compared = match changes.previous {
+                    Some(p) => format!(
+                        "; since version {p}: {} added, {} removed, {} changed",
+                        changes.added, changes.removed, changes.changed
+                    ),
+                    None => String::new(),
+                };
                 println!(
-                    "{:<28} version {version}: {rows} rows, {} KiB, {row_groups} row groups, {seconds:.2} s{dropped}",
+                    "{:<28} version {version}: {rows} rows, {} KiB, {row_groups} row groups, {seconds:.2} s{dropped}{compared}",
                     ds.id,
                     bytes / 1024
                 );
@@ -224,6 +242,16 @@ fn run_ingest(common: &Common, force: bool, only: &[String]) -> anyhow::Result<E
                 bar.finish_and_clear();
                 println!("{:<28} FAILED (see below)", ds.id);
                 failures.push(e);
+                continue;
+            }
+        }
+        if let Some(keep) = keep_versions {
+            match store.prune(&ds.id, keep as usize) {
+                Ok(removed) if !removed.is_empty() => {
+                    println!("{:<28} retention: removed versions {removed:?}", ds.id)
+                }
+                Ok(_) => {}
+                Err(e) => eprintln!("warning: {}: retention: {e}", ds.id),
             }
         }
     }

@@ -86,6 +86,8 @@ pub fn router(state: SharedState) -> Router {
         .merge(crate::web::routes())
         .merge(crate::dcat::routes())
         .merge(api)
+        .merge(crate::downloads::routes())
+        .merge(crate::feeds::routes())
         .fallback(not_found)
         .with_state(state)
         // Open data: any web page may read it (Leaflet, OpenLayers, notebooks).
