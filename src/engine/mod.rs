@@ -209,11 +209,6 @@ impl Engine {
         self.current.get(id).and_then(|slot| slot.load_full())
     }
 
-    /// The store versions are read from (metadata such as the date of a dataset's first version).
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
     /// A given version: the current one, or an older one still on disk (for paging cursors).
     pub async fn version(
         &self,
