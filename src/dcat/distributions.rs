@@ -60,26 +60,22 @@ impl Builder<'_> {
         if let Some(s) = self.standard(f.spec, Some(f.spec_title)) {
             self.add(&dist, DCT, "conformsTo", s);
         }
-        // The stored file is the GeoParquet download: its size and checksum are known.
-        if f.ext == "parquet" {
-            let m = e.manifest;
+        // Stored files (GeoParquet, GeoPackage, FlatGeobuf): their size and checksum are known.
+        if let Some((bytes, sha256)) = f.stored(e.manifest) {
             self.add(
                 &dist,
                 DCAT,
                 "byteSize",
-                typed(m.data_bytes.to_string(), "nonNegativeInteger"),
+                typed(bytes.to_string(), "nonNegativeInteger"),
             );
-            let sum = self.urls.node(&self.urls.dataset(id), "parquet-checksum");
+            let sum = self
+                .urls
+                .node(&self.urls.dataset(id), &format!("{}-checksum", f.ext));
             self.a(&sum, SPDX, "Checksum");
             let algorithm = term(SPDX, "checksumAlgorithm_sha256");
             self.a(&algorithm, SPDX, "ChecksumAlgorithm");
             self.add(&sum, SPDX, "algorithm", algorithm);
-            self.add(
-                &sum,
-                SPDX,
-                "checksumValue",
-                typed(m.data_sha256.to_lowercase(), "hexBinary"),
-            );
+            self.add(&sum, SPDX, "checksumValue", typed(sha256, "hexBinary"));
             self.add(&dist, SPDX, "checksum", sum);
         }
         dist

@@ -349,7 +349,7 @@ impl Builder<'_> {
         );
         self.add(&d, DCT, "provenance", provenance);
 
-        for f in DOWNLOADS.iter().filter(|f| spatial || f.for_tables) {
+        for f in DOWNLOADS.iter().filter(|f| f.offered(e.manifest)) {
             let dist = self.download(e, f);
             self.add(&d, DCAT, "distribution", dist);
         }

@@ -284,16 +284,12 @@ pub fn dataset_page(catalog: &Catalog, urls: &Urls, e: &Entry, lang: Lang) -> St
         t(lang, "Mediatype", "Media type"),
         t(lang, "Grootte en controlegetal", "Size and checksum"),
     );
-    let spatial = m.geometry.is_some();
-    for f in DOWNLOADS.iter().filter(|f| spatial || f.for_tables) {
-        let size = if f.ext == "parquet" {
-            format!(
-                "{} bytes, SHA-256 <code>{}</code>",
-                m.data_bytes,
-                esc(&m.data_sha256)
-            )
-        } else {
-            "–".to_owned()
+    for f in DOWNLOADS.iter().filter(|f| f.offered(m)) {
+        let size = match f.stored(m) {
+            Some((bytes, sha256)) => {
+                format!("{bytes} bytes, SHA-256 <code>{}</code>", esc(&sha256))
+            }
+            None => "–".to_owned(),
         };
         let _ = writeln!(
             main,

@@ -124,6 +124,26 @@ pub struct DownloadFormat {
     pub for_tables: bool,
 }
 
+impl DownloadFormat {
+    /// Whether version `m` offers this download: GeoParquet, GeoJSON and CSV always; GeoPackage
+    /// and FlatGeobuf when ingest wrote the file (FlatGeobuf cannot hold features without
+    /// geometry, so a version with any has none).
+    pub fn offered(&self, m: &crate::store::Manifest) -> bool {
+        match self.ext {
+            "parquet" | "geojson" | "csv" => true,
+            ext => m.file(ext).is_some(),
+        }
+    }
+
+    /// Size and SHA-256 of the stored file, for formats kept as files.
+    pub fn stored(&self, m: &crate::store::Manifest) -> Option<(u64, String)> {
+        match self.ext {
+            "parquet" => Some((m.data_bytes, m.data_sha256.to_lowercase())),
+            ext => m.file(ext).map(|f| (f.bytes, f.sha256.to_lowercase())),
+        }
+    }
+}
+
 pub const DOWNLOADS: &[DownloadFormat] = &[
     DownloadFormat {
         ext: "parquet",

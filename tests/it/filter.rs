@@ -72,10 +72,6 @@ async fn served_ids(
         .collect()
 }
 
-fn url_encode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
 const STATS: &str = "statistics/cbs_kwb_gemeente_indicators_nlstat.csv";
 const LIGHTS: &str = "other/utrecht_stad_lichtmasten_2015_wgs84.geojson";
 const MUNICIPALITIES: &str = "boundaries/utrecht_provincie_gemeenten_2022_wgs84.geojson";

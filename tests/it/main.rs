@@ -3,6 +3,7 @@
 mod archive;
 mod binary;
 mod common;
+mod crs;
 mod dcat;
 mod filter;
 mod ingest;
