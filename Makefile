@@ -14,7 +14,7 @@ DATA_DIR ?= datasets
 
 # Debian packages: to build and run (GDAL/PROJ), and for the client tests (GDAL's CLI, PyQGIS).
 RUN_PACKAGES := libgdal-dev pkg-config gdal-bin
-TEST_PACKAGES := python3-qgis qgis-providers python3-venv
+TEST_PACKAGES := python3-qgis qgis-providers python3-venv proj-bin
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN_RELEASE := $(CARGO_TARGET_DIR)/release/ontsluit
@@ -98,7 +98,9 @@ fuzz:
 
 ## bench: criterion benches (optimised build; not part of `make test`)
 bench:
-	cargo bench --bench items --bench sql
+	cargo bench --bench items
+	cargo bench --bench archive
+	cargo bench --bench sql
 
 clean:
 	cargo clean

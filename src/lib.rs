@@ -5,8 +5,12 @@
 //! The HTTP layer never reads source files; ingest never serves.
 
 pub mod catalog;
+pub mod crs;
+pub mod dcat;
+pub mod downloads;
 pub mod encode;
 pub mod engine;
+pub mod feeds;
 pub mod geom;
 pub mod http;
 pub mod ingest;

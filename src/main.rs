@@ -50,6 +50,18 @@ struct SqlArgs {
     sql_max_concurrent: usize,
 }
 
+impl SqlArgs {
+    fn limits(&self) -> ontsluit::sql::SqlLimits {
+        ontsluit::sql::SqlLimits {
+            timeout: std::time::Duration::from_secs(self.sql_timeout.max(1)),
+            memory_bytes: self.sql_memory_mib.max(1) * 1024 * 1024,
+            max_rows: self.sql_max_rows.max(1),
+            max_concurrent: self.sql_max_concurrent.max(1),
+            ..Default::default()
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Validate the catalog and check that every source can be opened.
@@ -64,6 +76,10 @@ enum Command {
         /// Re-ingest even when the source and catalog entry are unchanged.
         #[arg(long)]
         force: bool,
+        /// Retention: keep this many versions of each dataset (the newest; the current one is
+        /// never removed). Default: keep every version.
+        #[arg(long, env = "ONTSLUIT_KEEP_VERSIONS", value_parser = clap::value_parser!(u64).range(1..))]
+        keep_versions: Option<u64>,
         /// Dataset ids to ingest.
         datasets: Vec<String>,
     },
@@ -80,6 +96,12 @@ enum Command {
         /// Largest page size a client may ask for.
         #[arg(long, default_value_t = 10_000)]
         max_limit: usize,
+        /// Decimals of coordinates in degrees (7 ≈ 1 cm).
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(0..=15))]
+        degree_decimals: u32,
+        /// Decimals of coordinates in metres, e.g. RD (2 = 1 cm).
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=9))]
+        metre_decimals: u32,
         #[command(flatten)]
         sql: SqlArgs,
     },
@@ -98,15 +120,26 @@ fn main() -> ExitCode {
         Command::Ingest {
             common,
             force,
+            keep_versions,
             datasets,
-        } => run_ingest(&common, force, &datasets),
+        } => run_ingest(&common, force, keep_versions, &datasets),
         Command::Serve {
             common,
             bind,
             public_url,
             max_limit,
+            degree_decimals,
+            metre_decimals,
             sql,
-        } => serve(&common, bind, public_url, max_limit, &sql),
+        } => {
+            let public_url = public_url.unwrap_or_else(|| format!("http://{bind}"));
+            let mut settings = Settings::new(&public_url);
+            settings.max_limit = max_limit;
+            settings.coordinate_decimals = degree_decimals;
+            settings.metre_decimals = metre_decimals;
+            settings.sql = sql.limits();
+            serve(&common, bind, settings)
+        }
     };
     match result {
         Ok(code) => code,
@@ -124,6 +157,18 @@ fn load_catalog(common: &Common) -> anyhow::Result<Catalog> {
 fn check(common: &Common) -> anyhow::Result<ExitCode> {
     let catalog = load_catalog(common)?;
     let mut failed = 0;
+    // Valid, but would publish a weaker DCAT-AP-NL / DCAT-AP-DONL description: warn, don't fail.
+    let warnings = catalog.profile_warnings();
+    let warning_count = warnings.len();
+    if !warnings.is_empty() {
+        let report = ontsluit::catalog::CatalogError {
+            file: catalog.file.clone(),
+            issues: warnings,
+        };
+        for line in report.to_string().lines() {
+            println!("warn  {line}");
+        }
+    }
     if let Err(e) = catalog.check_sources_exist() {
         eprintln!("{e}");
     }
@@ -149,7 +194,7 @@ fn check(common: &Common) -> anyhow::Result<ExitCode> {
         }
     }
     println!(
-        "{}: {} datasets, {} failed",
+        "{}: {} datasets, {} failed, {warning_count} profile warnings",
         common.catalog.display(),
         catalog.datasets.len(),
         failed
@@ -161,7 +206,12 @@ fn check(common: &Common) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn run_ingest(common: &Common, force: bool, only: &[String]) -> anyhow::Result<ExitCode> {
+fn run_ingest(
+    common: &Common,
+    force: bool,
+    keep_versions: Option<u64>,
+    only: &[String],
+) -> anyhow::Result<ExitCode> {
     let catalog = load_catalog(common)?;
     for id in only {
         if catalog.dataset(id).is_none() {
@@ -209,6 +259,7 @@ fn run_ingest(common: &Common, force: bool, only: &[String]) -> anyhow::Result<E
                 row_groups,
                 dropped_duplicates,
                 seconds,
+                changes,
             }) => {
                 let dropped = if dropped_duplicates > 0 {
                     format!(", {dropped_duplicates} identical duplicates dropped")
@@ -216,8 +267,15 @@ fn run_ingest(common: &Common, force: bool, only: &[String]) -> anyhow::Result<E
                     String::new()
                 };
                 bar.finish_and_clear();
+                let compared = match changes.previous {
+                    Some(p) => format!(
+                        "; since version {p}: {} added, {} removed, {} changed",
+                        changes.added, changes.removed, changes.changed
+                    ),
+                    None => String::new(),
+                };
                 println!(
-                    "{:<28} version {version}: {rows} rows, {} KiB, {row_groups} row groups, {seconds:.2} s{dropped}",
+                    "{:<28} version {version}: {rows} rows, {} KiB, {row_groups} row groups, {seconds:.2} s{dropped}{compared}",
                     ds.id,
                     bytes / 1024
                 );
@@ -226,6 +284,16 @@ fn run_ingest(common: &Common, force: bool, only: &[String]) -> anyhow::Result<E
                 bar.finish_and_clear();
                 println!("{:<28} FAILED (see below)", ds.id);
                 failures.push(e);
+                continue;
+            }
+        }
+        if let Some(keep) = keep_versions {
+            match store.prune(&ds.id, keep as usize) {
+                Ok(removed) if !removed.is_empty() => {
+                    println!("{:<28} retention: removed versions {removed:?}", ds.id)
+                }
+                Ok(_) => {}
+                Err(e) => eprintln!("warning: {}: retention: {e}", ds.id),
             }
         }
     }
@@ -246,20 +314,9 @@ fn run_ingest(common: &Common, force: bool, only: &[String]) -> anyhow::Result<E
 fn serve(
     common: &Common,
     bind: std::net::SocketAddr,
-    public_url: Option<String>,
-    max_limit: usize,
-    sql: &SqlArgs,
+    settings: Settings,
 ) -> anyhow::Result<ExitCode> {
     let catalog = load_catalog(common)?;
-    let mut settings = Settings::new(&public_url.unwrap_or_else(|| format!("http://{bind}")));
-    settings.max_limit = max_limit;
-    settings.sql = ontsluit::sql::SqlLimits {
-        timeout: std::time::Duration::from_secs(sql.sql_timeout.max(1)),
-        memory_bytes: sql.sql_memory_mib.max(1) * 1024 * 1024,
-        max_rows: sql.sql_max_rows.max(1),
-        max_concurrent: sql.sql_max_concurrent.max(1),
-        ..Default::default()
-    };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let state = ontsluit::state(catalog, &common.data_dir, settings.clone()).await?;

@@ -4,6 +4,8 @@
 //! errors), then [`validate`] turns it into a typed [`Catalog`], collecting *every* problem with
 //! its file, line, dataset and field. Nothing here touches GDAL, HTTP or DataFusion.
 
+mod dcat_meta;
+mod profile;
 mod raw;
 mod validate;
 mod vocab;
@@ -12,6 +14,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use dcat_meta::{AccessRights, Agent, DcatMeta, OWMS_TERMS, PolicyTheme};
 pub use raw::Text;
 pub use validate::RESERVED_COLUMNS;
 pub use vocab::{Licence, Theme, UpdateFrequency};
@@ -95,6 +98,8 @@ pub struct Dataset {
     /// Canonical JSON of the catalog entry; part of the ingest checksum, so that a changed
     /// withholding or key re-ingests.
     pub entry_fingerprint: String,
+    /// What DCAT-AP-NL needs beyond the fields above (defaults when not declared).
+    pub dcat: DcatMeta,
 }
 
 impl Dataset {
@@ -247,3 +252,6 @@ impl Catalog {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod dcat_tests;

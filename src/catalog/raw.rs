@@ -85,6 +85,29 @@ pub struct RawDataset {
     pub withhold: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     pub columns: BTreeMap<String, Spanned<RawColumn>>,
+    // DCAT-AP-NL metadata (see `dcat_meta`). Not serialised: it is not part of the ingest
+    // fingerprint, so describing a dataset better never re-ingests it.
+    #[serde(default, skip_serializing)]
+    pub access_rights: Option<Spanned<String>>,
+    #[serde(default, skip_serializing)]
+    pub policy_theme: Option<Spanned<Vec<String>>>,
+    #[serde(default, skip_serializing)]
+    pub spatial: Option<Spanned<Vec<String>>>,
+    #[serde(default, skip_serializing)]
+    pub issued: Option<Spanned<String>>,
+    #[serde(default, skip_serializing)]
+    pub creator: Option<Spanned<RawAgent>>,
+    #[serde(default, skip_serializing)]
+    pub conforms_to: Option<Spanned<Vec<String>>>,
+}
+
+/// An organisation named in DCAT metadata (e.g. a dataset's creator).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAgent {
+    pub name: String,
+    #[serde(default)]
+    pub uri: Option<String>,
 }
 
 #[derive(Debug, Deserialize, serde::Serialize)]

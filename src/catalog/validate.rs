@@ -14,7 +14,7 @@ use super::{
 /// Names ontsluit itself stores in every dataset; a source column may not be published under them.
 pub const RESERVED_COLUMNS: &[&str] = &["geometry", "bbox"];
 
-struct Collector<'a> {
+pub(super) struct Collector<'a> {
     text: &'a str,
     issues: Vec<Issue>,
 }
@@ -29,7 +29,13 @@ impl Collector<'_> {
             + 1
     }
 
-    fn push<T>(&mut self, at: &Spanned<T>, dataset: Option<&str>, field: &str, message: String) {
+    pub(super) fn push<T>(
+        &mut self,
+        at: &Spanned<T>,
+        dataset: Option<&str>,
+        field: &str,
+        message: String,
+    ) {
         let line = self.line_of(at.span().start);
         self.issues.push(Issue {
             line,
@@ -372,6 +378,8 @@ fn validate_dataset(
         );
     }
 
+    let dcat = super::dcat_meta::validate(c, raw, ds);
+
     if c.issues.len() > before {
         return None;
     }
@@ -401,6 +409,7 @@ fn validate_dataset(
         withhold,
         columns,
         entry_fingerprint: serde_json::to_string(raw).unwrap_or_default(),
+        dcat,
     })
 }
 

@@ -23,6 +23,26 @@ pub enum EncodeError {
     },
 }
 
+/// Column of a batch holding the geometry in the requested CRS for JSON-FG's `place`.
+pub const PLACE_COLUMN: &str = "__ontsluit_place";
+
+/// JSON-FG (OGC Features and Geometries JSON) members of each feature.
+pub struct JsonFgOptions<'a> {
+    /// The collection id, for `featureType`.
+    pub feature_type: &'a str,
+    /// Published names of the temporal start (or instant) and end columns, for `time`.
+    pub time: Option<(&'a str, Option<&'a str>)>,
+    /// Decimals of `place` coordinates (those of the requested CRS).
+    pub place_decimals: u32,
+}
+
+struct JsonFg {
+    feature_type: String,
+    /// Indexes into `properties` of the time columns.
+    time: Option<(usize, Option<usize>)>,
+    place_decimals: u32,
+}
+
 /// Encodes the features of one batch.
 pub struct FeatureEncoder<'a> {
     id: NullableEncoder<'a>,
@@ -30,6 +50,9 @@ pub struct FeatureEncoder<'a> {
     /// JSON-quoted property names with their value encoders.
     properties: Vec<(String, NullableEncoder<'a>)>,
     decimals: u32,
+    /// The geometry in the requested CRS, when it is not CRS84 (JSON-FG `place`).
+    place: Option<WkbColumn<'a>>,
+    json_fg: Option<JsonFg>,
 }
 
 impl<'a> FeatureEncoder<'a> {
@@ -41,21 +64,24 @@ impl<'a> FeatureEncoder<'a> {
     ) -> Result<Self, EncodeError> {
         let mut id = None;
         let mut geometry = None;
+        let mut place = None;
         let mut properties = Vec::new();
+        let wkb = |array: &'a arrow::array::ArrayRef| {
+            WkbColumn::new(array.as_ref()).ok_or_else(|| {
+                arrow::error::ArrowError::SchemaError(format!(
+                    "the geometry column is {}, not binary",
+                    array.data_type()
+                ))
+            })
+        };
         for (i, field) in fields.iter().enumerate() {
             let array = batch.column(i);
             match field.name().as_str() {
                 ID_COLUMN if id.is_none() => {
                     id = Some(make_encoder(field, array.as_ref(), options)?)
                 }
-                GEOMETRY_COLUMN => {
-                    geometry = Some(WkbColumn::new(array.as_ref()).ok_or_else(|| {
-                        arrow::error::ArrowError::SchemaError(format!(
-                            "the geometry column is {}, not binary",
-                            array.data_type()
-                        ))
-                    })?)
-                }
+                GEOMETRY_COLUMN => geometry = Some(wkb(array)?),
+                PLACE_COLUMN => place = Some(wkb(array)?),
                 name => {
                     let quoted = serde_json::to_string(name).expect("strings serialise");
                     properties.push((quoted, make_encoder(field, array.as_ref(), options)?));
@@ -67,7 +93,47 @@ impl<'a> FeatureEncoder<'a> {
             geometry,
             properties,
             decimals,
+            place,
+            json_fg: None,
         })
+    }
+
+    /// Writes JSON-FG features: `featureType`, `time` and `place` beside the GeoJSON members.
+    pub fn json_fg(mut self, options: &JsonFgOptions<'_>) -> Self {
+        let position = |name: &str| {
+            let quoted = serde_json::to_string(name).expect("strings serialise");
+            self.properties.iter().position(|(n, _)| *n == quoted)
+        };
+        let time = options
+            .time
+            .and_then(|(start, end)| position(start).map(|s| (s, end.and_then(position))));
+        self.json_fg = Some(JsonFg {
+            feature_type: serde_json::to_string(options.feature_type).expect("strings serialise"),
+            time,
+            place_decimals: options.place_decimals,
+        });
+        self
+    }
+
+    fn geometry_member(
+        column: Option<&WkbColumn<'_>>,
+        row: usize,
+        decimals: u32,
+        id: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), EncodeError> {
+        match column.and_then(|g| g.get(row)) {
+            Some(wkb) => {
+                write_geometry(wkb, decimals, out).map_err(|source| EncodeError::Geometry {
+                    id: String::from_utf8_lossy(id).into_owned(),
+                    source,
+                })
+            }
+            None => {
+                out.extend_from_slice(b"null");
+                Ok(())
+            }
+        }
     }
 
     /// Writes feature `row`. `extra` (e.g. `,"links":[…]`) goes just before the closing brace.
@@ -81,18 +147,41 @@ impl<'a> FeatureEncoder<'a> {
         let id_start = out.len();
         self.id.encode(row, out);
         let id_end = out.len();
-        out.extend_from_slice(b",\"geometry\":");
-        match self.geometry.as_ref().and_then(|g| g.get(row)) {
-            Some(wkb) => {
-                write_geometry(wkb, self.decimals, out).map_err(|source| {
-                    EncodeError::Geometry {
-                        id: String::from_utf8_lossy(&out[id_start..id_end]).into_owned(),
-                        source,
-                    }
-                })?;
+        let id = out[id_start..id_end].to_vec();
+        if let Some(fg) = &self.json_fg {
+            out.extend_from_slice(b",\"featureType\":");
+            out.extend_from_slice(fg.feature_type.as_bytes());
+            out.extend_from_slice(b",\"time\":");
+            let instant =
+                matches!(fg.time, Some((start, None)) if !self.properties[start].1.is_null(row));
+            let mut value = |i: usize, out: &mut Vec<u8>| {
+                let encoder = &mut self.properties[i].1;
+                if encoder.is_null(row) {
+                    out.extend_from_slice(b"\"..\"");
+                } else {
+                    encoder.encode(row, out);
+                }
+            };
+            match fg.time {
+                Some((start, None)) if instant => {
+                    out.extend_from_slice(b"{\"instant\":");
+                    value(start, out);
+                    out.push(b'}');
+                }
+                Some((start, Some(end))) => {
+                    out.extend_from_slice(b"{\"interval\":[");
+                    value(start, out);
+                    out.push(b',');
+                    value(end, out);
+                    out.extend_from_slice(b"]}");
+                }
+                _ => out.extend_from_slice(b"null"),
             }
-            _ => out.extend_from_slice(b"null"),
+            out.extend_from_slice(b",\"place\":");
+            Self::geometry_member(self.place.as_ref(), row, fg.place_decimals, &id, out)?;
         }
+        out.extend_from_slice(b",\"geometry\":");
+        Self::geometry_member(self.geometry.as_ref(), row, self.decimals, &id, out)?;
         out.extend_from_slice(b",\"properties\":{");
         for (i, (name, encoder)) in self.properties.iter_mut().enumerate() {
             if i > 0 {

@@ -199,6 +199,11 @@ impl Engine {
         }))
     }
 
+    /// The store the versions are read from (version lists, manifests, stored downloads).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// Ids of the served datasets (ingested or not), in catalog order.
     pub fn dataset_ids(&self) -> impl Iterator<Item = &DatasetId> {
         self.current.keys()
@@ -219,10 +224,14 @@ impl Engine {
             return Ok(cur);
         }
         let key = (id.clone(), version);
-        if let Some(v) = self.pinned.lock().expect("pinned lock").get(&key) {
+        // Retention may have removed a pinned version since: it is gone, not served from cache.
+        let on_disk = self.store.version_dir(id, version).is_dir();
+        if !on_disk {
+            self.pinned.lock().expect("pinned lock").remove(&key);
+        } else if let Some(v) = self.pinned.lock().expect("pinned lock").get(&key) {
             return Ok(v.clone());
         }
-        if !self.store.versions(id)?.contains(&version) {
+        if !on_disk {
             return Err(EngineError::VersionGone {
                 dataset: id.clone(),
                 version,

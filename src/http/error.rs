@@ -17,6 +17,9 @@ pub enum ApiError {
     /// None of the representations the client accepts is available (406).
     #[error("{0}")]
     NotAcceptable(String),
+    /// A `Range` header that is malformed or selects no byte of the file (416).
+    #[error("{0}")]
+    RangeNotSatisfiable(String),
     /// Something failed on our side; the cause is logged, never sent (500).
     #[error("internal error: {0}")]
     Internal(String),
@@ -37,6 +40,7 @@ impl ApiError {
             ApiError::InvalidParameter(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            ApiError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -49,6 +53,7 @@ impl ApiError {
             ApiError::InvalidParameter(_) => "InvalidParameterValue",
             ApiError::NotFound(_) => "NotFound",
             ApiError::NotAcceptable(_) => "NotAcceptable",
+            ApiError::RangeNotSatisfiable(_) => "RangeNotSatisfiable",
             ApiError::Internal(_) => "ServerError",
             ApiError::Unavailable(_) => "ServiceUnavailable",
             ApiError::TooLarge(_) => "PayloadTooLarge",

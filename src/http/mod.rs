@@ -23,10 +23,12 @@ pub struct Settings {
     pub default_limit: usize,
     /// Largest page size a client may ask for.
     pub max_limit: usize,
-    /// Decimals of CRS84 coordinates in responses (7 ≈ 1 cm).
+    /// Decimals of coordinates in degrees in responses (7 ≈ 1 cm).
     pub coordinate_decimals: u32,
     /// Limits of the SQL endpoint.
     pub sql: crate::sql::SqlLimits,
+    /// Decimals of coordinates in metres (projected CRSs such as RD) in responses (2 = 1 cm).
+    pub metre_decimals: u32,
 }
 
 impl Settings {
@@ -37,6 +39,7 @@ impl Settings {
             max_limit: 10_000,
             coordinate_decimals: 7,
             sql: crate::sql::SqlLimits::default(),
+            metre_decimals: 2,
         }
     }
 }
@@ -88,7 +91,10 @@ pub fn router(state: SharedState) -> Router {
         .layer(axum::middleware::map_response(api_version_header));
     Router::new()
         .merge(crate::web::routes())
+        .merge(crate::dcat::routes())
         .merge(api)
+        .merge(crate::downloads::routes())
+        .merge(crate::feeds::routes())
         .fallback(not_found)
         .with_state(state)
         // Open data: any web page may read it (Leaflet, OpenLayers, notebooks).

@@ -63,6 +63,58 @@ impl Lang {
 }
 
 /// Refuses (406) a request whose `Accept` header admits none of `offered` (nor a wildcard).
+/// Picks the offered media type the client prefers: the highest `q` of the most specific
+/// matching range, ties going to the earlier offer; with no `Accept` header, the first offer.
+/// `None` when nothing offered is acceptable.
+pub fn choose(headers: &HeaderMap, offered: &[&str]) -> Option<usize> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(0);
+    };
+    // (media range, q) pairs.
+    let ranges: Vec<(String, f32)> = accept
+        .split(',')
+        .filter_map(|range| {
+            let mut parts = range.trim().split(';');
+            let media = parts.next()?.trim().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (!media.is_empty()).then_some((media, q))
+        })
+        .collect();
+    let quality = |offer: &str| -> Option<f32> {
+        let (kind, _) = offer.split_once('/').unwrap_or((offer, ""));
+        // Most specific first: exact type, `type/*`, `*/*`.
+        let specificity = |media: &str| -> Option<u8> {
+            if media == offer {
+                Some(3)
+            } else if media.strip_suffix("/*") == Some(kind) {
+                Some(2)
+            } else if media == "*/*" {
+                Some(1)
+            } else {
+                None
+            }
+        };
+        ranges
+            .iter()
+            .filter_map(|(media, q)| specificity(media).map(|s| (s, *q)))
+            .max_by_key(|(s, _)| *s)
+            .map(|(_, q)| q)
+    };
+    let mut best: Option<(usize, f32)> = None;
+    for (i, offer) in offered.iter().enumerate() {
+        if let Some(q) = quality(offer)
+            && q > 0.0
+            && best.is_none_or(|(_, b)| q > b)
+        {
+            best = Some((i, q));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
 pub fn require_acceptable(headers: &HeaderMap, offered: &[&str]) -> Result<(), ApiError> {
     let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
         return Ok(());
@@ -108,6 +160,31 @@ mod tests {
         assert_eq!(
             Lang::from_headers(&headers(header::ACCEPT_LANGUAGE, "fr")),
             Lang::Nl
+        );
+    }
+
+    #[test]
+    fn choose_follows_quality_and_specificity() {
+        let offered = ["application/geo+json", "text/csv", "application/flatgeobuf"];
+        assert_eq!(choose(&HeaderMap::new(), &offered), Some(0));
+        assert_eq!(
+            choose(&headers(header::ACCEPT, "text/csv"), &offered),
+            Some(1)
+        );
+        assert_eq!(
+            choose(
+                &headers(header::ACCEPT, "text/*;q=0.9, */*;q=0.1"),
+                &offered
+            ),
+            Some(1)
+        );
+        assert_eq!(
+            choose(&headers(header::ACCEPT, "*/*, text/csv;q=0"), &offered),
+            Some(0)
+        );
+        assert_eq!(
+            choose(&headers(header::ACCEPT, "text/html"), &offered),
+            None
         );
     }
 

@@ -5,6 +5,8 @@
 //! hash), duplicates resolved or reported → Hilbert order → GeoParquet 1.1 → manifest → atomic
 //! switch. Any failure abandons the staging directory and leaves the previous version current.
 
+mod changes;
+pub mod export;
 mod geoparquet;
 mod hilbert;
 mod ogr;
@@ -28,11 +30,12 @@ pub use view::ingest_view;
 
 use crate::catalog::{Dataset, DuplicatePolicy, FeatureKey, Temporal};
 use crate::store::{
-    ColumnInfo, GeometryInfo, Manifest, SourceInfo, Store, StoreError, TemporalInfo,
+    ChangeSummary, ColumnInfo, GeometryInfo, Manifest, SourceInfo, Store, StoreError, StoredFile,
+    TemporalInfo,
 };
 
 /// Bumped when the stored layout changes, so that every dataset re-ingests.
-const FORMAT_VERSION: &str = "ontsluit-geoparquet-4";
+const FORMAT_VERSION: &str = "ontsluit-geoparquet-5";
 /// Name of the feature id column.
 pub const ID_COLUMN: &str = "id";
 
@@ -75,6 +78,8 @@ pub enum Outcome {
         row_groups: usize,
         dropped_duplicates: usize,
         seconds: f64,
+        /// Compared with the previous version.
+        changes: ChangeSummary,
     },
 }
 
@@ -188,9 +193,15 @@ fn store_table(
     };
     let prepared = prepare(ds, table)?;
 
+    let previous = store.current_version(&ds.id).map_err(store_err)?;
+    let changes = summarise_changes(ds, store, previous, &prepared)?;
+
     let staging = store.stage(&ds.id).map_err(store_err)?;
-    let written = write_version(ds, &prepared, &staging.data_path());
-    let (row_groups, bytes, sha) = match written {
+    let written = write_version(ds, &prepared, &staging.data_path()).and_then(|w| {
+        let files = write_downloads(ds, &prepared, &staging)?;
+        Ok((w, files))
+    });
+    let ((row_groups, bytes, sha), files) = match written {
         Ok(w) => w,
         Err(e) => {
             staging.abandon();
@@ -234,6 +245,8 @@ fn store_table(
                 data_type: f.data_type().to_string(),
             })
             .collect(),
+        changes: Some(changes.clone()),
+        files,
     };
     let version = match staging.commit(&manifest) {
         Ok(v) => v,
@@ -246,7 +259,102 @@ fn store_table(
         row_groups,
         dropped_duplicates: prepared.dropped_duplicates,
         seconds: started.elapsed().as_secs_f64(),
+        changes,
     })
+}
+
+/// Compares the prepared rows with the current version (if any) by id and content hash.
+fn summarise_changes(
+    ds: &Dataset,
+    store: &Store,
+    previous: Option<u64>,
+    p: &Prepared,
+) -> Result<ChangeSummary, IngestError> {
+    let previous_path = previous.map(|v| (v, store.data_path(&ds.id, v)));
+    let rows = changes::Rows {
+        ids: &p.id,
+        columns: p
+            .fields
+            .iter()
+            .map(|(f, a)| (f.name().as_str(), a))
+            .collect(),
+        wkb: p.geometry.as_ref().map(|g| &g.wkb),
+        bbox: p.geometry.as_ref().map_or(&[], |g| &g.bbox),
+        extent: p.geometry.as_ref().and_then(|g| g.extent),
+    };
+    changes::summarise(
+        previous_path.as_ref().map(|(v, p)| (*v, p.as_path())),
+        &rows,
+    )
+    .map_err(|e| {
+        IngestError::source(
+            ds,
+            format!("comparing with the previous version {previous:?}: {e}"),
+        )
+    })
+}
+
+/// Writes the GeoPackage (and, when every feature has a geometry, FlatGeobuf) downloads into the
+/// staging dir.
+fn write_downloads(
+    ds: &Dataset,
+    p: &Prepared,
+    staging: &crate::store::Staging,
+) -> Result<Vec<StoredFile>, IngestError> {
+    use export::GdalFormat;
+    let rows = export::ExportRows {
+        layer: ds.id.as_str(),
+        ids: &p.id,
+        columns: p
+            .fields
+            .iter()
+            .map(|(f, a)| (f.name().as_str(), a))
+            .collect(),
+        wkb: p.geometry.as_ref().map(|g| &g.wkb),
+        types: p.geometry.as_ref().map_or(&[], |g| &g.types),
+    };
+    let mut formats = vec![GdalFormat::GeoPackage];
+    // GDAL's FlatGeobuf writer drops features without geometry: offered only when none lacks one.
+    if p.geometry
+        .as_ref()
+        .is_some_and(|g| g.bbox.iter().all(Option::is_some))
+    {
+        formats.push(GdalFormat::FlatGeobuf);
+    }
+    let mut files = Vec::new();
+    for format in formats {
+        let path = staging.file_path(format.file_name());
+        export::write(format, &rows, &path).map_err(|e| {
+            IngestError::source(ds, format!("writing the {} download: {e}", format.token()))
+        })?;
+        let (bytes, sha256) = file_digest(&path)
+            .map_err(|e| IngestError::source(ds, format!("{}: {e}", path.display())))?;
+        files.push(StoredFile {
+            format: format.token().into(),
+            name: format.file_name().into(),
+            media_type: format.media_type().into(),
+            bytes,
+            sha256,
+        });
+    }
+    Ok(files)
+}
+
+/// Size and SHA-256 (hex) of a file, read in blocks.
+fn file_digest(path: &Path) -> std::io::Result<(u64, String)> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut total = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        h.update(&buf[..n]);
+    }
+    Ok((total, format!("{:x}", h.finalize())))
 }
 
 /// A table ready to write: ids made, duplicates resolved, rows in their final order.
@@ -573,6 +681,12 @@ fn temporal_info(ds: &Dataset, table: &ogr::SourceTable) -> Option<TemporalInfo>
         } else {
             arrow::compute::min(a)
         }?;
+        // Whole seconds, rounded outwards, so that the interval contains every value.
+        let v = if max {
+            (v + 999).div_euclid(1000) * 1000
+        } else {
+            v.div_euclid(1000) * 1000
+        };
         chrono::DateTime::from_timestamp_millis(v)
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
     };

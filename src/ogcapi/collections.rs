@@ -5,16 +5,17 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::formats::Format;
 use super::params::QueryParams;
 use super::{CONFORMANCE, CRS84, api_url, collection_document, json_response, link, require_json};
 use crate::catalog::Dataset;
+use crate::crs::Crs;
 use crate::engine::DatasetVersion;
 use crate::http::SharedState;
 use crate::http::error::ApiError;
 use crate::http::negotiate::Lang;
 
 const JSON: &str = "application/json";
-const GEOJSON: &str = "application/geo+json";
 pub const OPENAPI_JSON: &str = "application/vnd.oai.openapi+json;version=3.0";
 
 pub async fn landing(
@@ -119,10 +120,11 @@ pub fn collection_json(
         "attribution": ds.attribution,
         "license": ds.licence.id,
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": if m.geometry.is_some() { Crs::ALL.map(Crs::uri).to_vec() } else { vec![CRS84] },
+        "storageCrs": CRS84,
         "links": [
             link(api_url(state, &format!("/collections/{id}")), "self", JSON, "This collection"),
-            link(api_url(state, &format!("/collections/{id}/items")), "items", GEOJSON, "The features (GeoJSON)"),
+            link(api_url(state, &format!("/collections/{id}/schema")), "http://www.opengis.net/def/rel/ogc/1.0/schema", "application/schema+json", "The schema of the features"),
             link(api_url(state, &format!("/collections/{id}/queryables")), "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "What the features can be filtered on"),
             link(api_url(state, &format!("/collections/{id}/sortables")), "http://www.opengis.net/def/rel/ogc/1.0/sortables", "application/schema+json", "What the features can be sorted on"),
             link(ds.licence.uri.to_owned(), "license", "text/html", ds.licence.title),
@@ -130,6 +132,25 @@ pub fn collection_json(
     });
     if extent.as_object().is_some_and(|o| !o.is_empty()) {
         body["extent"] = extent;
+    }
+    if let Some(links) = body["links"].as_array_mut() {
+        for (i, f) in Format::ALL.into_iter().enumerate() {
+            let href = api_url(state, &format!("/collections/{id}/items"));
+            let href = if i == 0 {
+                href
+            } else {
+                format!("{href}?f={}", f.name())
+            };
+            links.insert(
+                2 + i,
+                link(
+                    href,
+                    "items",
+                    f.media_type(),
+                    &format!("The features ({})", f.title()),
+                ),
+            );
+        }
     }
     body
 }

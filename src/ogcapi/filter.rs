@@ -4,15 +4,13 @@
 
 use super::params::QueryParams;
 use super::queryables;
+use crate::crs::{Crs, box_to_crs84, transform};
 use crate::engine::DatasetVersion;
 use crate::engine::filter::{Filter, Queryables, to_expr};
 use crate::http::error::ApiError;
 
 /// The filter languages accepted by `filter-lang`.
 pub const LANGUAGES: &[&str] = &["cql2-text", "cql2-json"];
-
-/// CRS of filter geometries: only CRS84 for now (other CRSs come with Part 2).
-pub const CRSS: &[&str] = &["http://www.opengis.net/def/crs/OGC/1.3/CRS84"];
 
 /// The parsed and translated `filter`, if one was given.
 pub fn from_params(params: &QueryParams, v: &DatasetVersion) -> Result<Option<Filter>, ApiError> {
@@ -23,14 +21,7 @@ pub fn from_params(params: &QueryParams, v: &DatasetVersion) -> Result<Option<Fi
             LANGUAGES.join(", ")
         )));
     }
-    if let Some(crs) = params.get("filter-crs")
-        && !CRSS.contains(&crs)
-    {
-        return Err(ApiError::InvalidParameter(format!(
-            "filter-crs `{crs}` is not supported (supported: {})",
-            CRSS.join(", ")
-        )));
-    }
+    let crs = super::params::crs("filter-crs", params.get("filter-crs"))?;
     let Some(text) = params.get("filter") else {
         if params.get("filter-lang").is_some() || params.get("filter-crs").is_some() {
             return Err(ApiError::InvalidParameter(
@@ -39,11 +30,14 @@ pub fn from_params(params: &QueryParams, v: &DatasetVersion) -> Result<Option<Fi
         }
         return Ok(None);
     };
-    let ast = match lang {
+    let mut ast = match lang {
         "cql2-json" => cql2::parse_json(text),
         _ => cql2::parse_text(text),
     }
     .map_err(|e| ApiError::InvalidParameter(format!("filter ({lang}) {e}")))?;
+    if crs != Crs::Crs84 {
+        to_crs84(&mut ast, crs)?;
+    }
     let q = Queryables {
         columns: queryables::columns(v),
         geometry: v.has_geometry(),
@@ -51,4 +45,65 @@ pub fn from_params(params: &QueryParams, v: &DatasetVersion) -> Result<Option<Fi
     to_expr(&ast, &q)
         .map(Some)
         .map_err(|e| ApiError::InvalidParameter(format!("filter: {e}")))
+}
+
+/// Moves the geometry literals of a filter from `crs` into CRS84, where the data is. A `BBOX`
+/// in a projected CRS becomes the polygon of its (densified) outline.
+fn to_crs84(ast: &mut cql2::Expr, crs: Crs) -> Result<(), ApiError> {
+    let mut failure = None;
+    ast.walk_mut(&mut |e| match e {
+        cql2::Expr::Geometry(g) => {
+            let (mut xs, mut ys) = (Vec::new(), Vec::new());
+            g.for_each_position(&mut |p| {
+                xs.push(p.x);
+                ys.push(p.y);
+            });
+            if let Err(err) = transform(crs, Crs::Crs84, &mut xs, &mut ys) {
+                failure = Some(err.to_string());
+                return;
+            }
+            let mut moved = xs.into_iter().zip(ys);
+            g.for_each_position_mut(&mut |p| {
+                if let Some((x, y)) = moved.next() {
+                    (p.x, p.y) = (x, y);
+                }
+            });
+        }
+        cql2::Expr::BBox(b) => {
+            let corners = [b.west, b.south, b.east, b.north];
+            let box84 = if crs == Crs::Epsg4326 {
+                // Latitude first: the same box with its axes swapped.
+                Ok((None, [b.south, b.west, b.north, b.east]))
+            } else {
+                box_to_crs84(crs, corners).map(|(ring, _)| (Some(ring), corners))
+            };
+            match box84 {
+                Ok((None, [west, south, east, north])) => {
+                    *b = cql2::BBox {
+                        west,
+                        south,
+                        east,
+                        north,
+                        z: b.z,
+                    }
+                }
+                Ok((Some(ring), _)) => {
+                    let ring = ring
+                        .into_iter()
+                        .map(|(x, y)| cql2::Position { x, y, z: None })
+                        .collect();
+                    *e = cql2::Expr::Geometry(cql2::Geometry::Polygon(vec![ring]));
+                }
+                Err(err) => failure = Some(err.to_string()),
+            }
+        }
+        _ => {}
+    });
+    match failure {
+        Some(message) => Err(ApiError::InvalidParameter(format!(
+            "filter geometry in {}: {message}",
+            crs.code()
+        ))),
+        None => Ok(()),
+    }
 }

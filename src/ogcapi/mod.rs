@@ -1,10 +1,13 @@
-//! OGC API Features (Part 1, Core + GeoJSON + OpenAPI 3.0) under `/ogc/v1`.
+//! OGC API Features under `/ogc/v1`: Part 1 (Core, GeoJSON, OpenAPI 3.0), Part 2 (CRS by
+//! reference), Part 3 (filtering with CQL2), Part 5 (schemas, sortables), and JSON-FG, CSV and
+//! FlatGeobuf encodings.
 //!
 //! Handlers parse typed parameters ([`params`]), ask the engine, and hand record batches to an
 //! encoder. Every link is absolute, built from the configured public URL.
 
 mod collections;
 mod filter;
+pub mod formats;
 mod items;
 mod openapi;
 pub mod params;
@@ -27,6 +30,7 @@ pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
@@ -43,6 +47,10 @@ pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/cql2/1.0/conf/temporal-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/property-property",
     "http://www.opengis.net/spec/cql2/1.0/conf/arithmetic",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/core-roles-features",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/sortables",
+    "http://www.opengis.net/spec/json-fg-1/0.2/conf/core",
 ];
 
 pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
@@ -68,6 +76,10 @@ pub fn routes() -> Router<SharedState> {
         .route(
             &format!("{BASE_PATH}/collections/{{collection_id}}/queryables"),
             get(queryables::queryables),
+        )
+        .route(
+            &format!("{BASE_PATH}/collections/{{collection_id}}/schema"),
+            get(queryables::schema),
         )
         .route(
             &format!("{BASE_PATH}/collections/{{collection_id}}/sortables"),

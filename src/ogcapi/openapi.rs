@@ -40,6 +40,21 @@ fn ok_json(description: &str, media_type: &str) -> Value {
     json!({ "description": description, "content": { media_type: { "schema": { "type": "object" } } } })
 }
 
+/// A 200 response with one content entry per feature encoding.
+fn ok_features(description: &str) -> Value {
+    let mut content = serde_json::Map::new();
+    for f in super::formats::Format::ALL {
+        let schema = match f {
+            super::formats::Format::GeoJson | super::formats::Format::JsonFg => {
+                json!({ "type": "object" })
+            }
+            _ => json!({ "type": "string", "format": "binary" }),
+        };
+        content.insert(f.media_type().to_owned(), json!({ "schema": schema }));
+    }
+    json!({ "description": description, "content": content })
+}
+
 fn operation(id: &str, summary: &str, parameters: Vec<Value>, ok: Value) -> Value {
     let mut responses = problem_responses();
     responses["200"] = ok;
@@ -107,11 +122,31 @@ pub fn document(state: &AppState) -> Value {
         "schema": { "type": "string", "enum": ["cql2-text", "cql2-json"], "default": "cql2-text" },
         "style": "form", "explode": false
     });
-    let filter_crs = json!({
-        "name": "filter-crs", "in": "query", "required": false,
-        "description": "The CRS of geometries in `filter`.",
-        "schema": { "type": "string", "enum": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"], "default": "http://www.opengis.net/def/crs/OGC/1.3/CRS84" },
-        "style": "form", "explode": false
+    let crs_uris: Vec<&str> = crate::crs::Crs::ALL.map(crate::crs::Crs::uri).to_vec();
+    let crs_param = |name: &str, description: &str| {
+        json!({
+            "name": name, "in": "query", "required": false,
+            "description": description,
+            "schema": { "type": "string", "format": "uri", "enum": crs_uris, "default": super::CRS84 },
+            "style": "form", "explode": false
+        })
+    };
+    let filter_crs = crs_param(
+        "filter-crs",
+        "The CRS of geometries in `filter` (EPSG:4326 and EPSG:4258 are latitude first).",
+    );
+    let crs = crs_param(
+        "crs",
+        "The CRS of the geometries in the response (see the collection's `crs` list); the response's `Content-Crs` header names it. EPSG:4326 and EPSG:4258 are latitude first.",
+    );
+    let bbox_crs = crs_param(
+        "bbox-crs",
+        "The CRS of `bbox` (EPSG:4326 and EPSG:4258 are latitude first).",
+    );
+    let version = json!({
+        "name": "version", "in": "query", "required": false,
+        "description": "Read an older, kept version of the collection (1, 2, …) instead of the current one.",
+        "schema": { "type": "integer", "minimum": 1 }, "style": "form", "explode": false
     });
     let sortby = json!({
         "name": "sortby", "in": "query", "required": false,
@@ -141,13 +176,22 @@ pub fn document(state: &AppState) -> Value {
         "/collections/{collectionId}": operation(
             "describeCollection", "One collection", vec![collection_id.clone(), f_param(&["json"])],
             ok_json("The collection's metadata, extent and links", "application/json")),
+        "/collections/{collectionId}/queryables": operation(
+            "getQueryables", "What the features can be filtered on", vec![collection_id.clone(), f_param(&["json"])],
+            ok_json("JSON Schema of the queryables", "application/schema+json")),
+        "/collections/{collectionId}/sortables": operation(
+            "getSortables", "What the features can be sorted on", vec![collection_id.clone(), f_param(&["json"])],
+            ok_json("JSON Schema of the sortables", "application/schema+json")),
+        "/collections/{collectionId}/schema": operation(
+            "getSchema", "The schema of the features", vec![collection_id.clone(), f_param(&["json"])],
+            ok_json("JSON Schema of the features", "application/schema+json")),
         "/collections/{collectionId}/items": operation(
-            "getFeatures", "The features of a collection, page by page",
-            vec![collection_id.clone(), limit, bbox, datetime, filter, filter_lang, filter_crs, sortby, properties, skip_geometry, cursor, f_param(&["json", "geojson"])],
-            ok_json("A page of features (GeoJSON FeatureCollection)", "application/geo+json")),
+            "getFeatures", "The features of a collection, page by page (next/prev links in the body for JSON, in the Link header for CSV and FlatGeobuf)",
+            vec![collection_id.clone(), limit, bbox, bbox_crs, crs.clone(), datetime, filter, filter_lang, filter_crs, sortby, properties, skip_geometry, version.clone(), cursor, f_param(&["json", "geojson", "jsonfg", "csv", "fgb"])],
+            ok_features("A page of features")),
         "/collections/{collectionId}/items/{featureId}": operation(
-            "getFeature", "One feature", vec![collection_id, feature_id, f_param(&["json", "geojson"])],
-            ok_json("The feature (GeoJSON Feature)", "application/geo+json")),
+            "getFeature", "One feature", vec![collection_id, feature_id, crs, version, f_param(&["json", "geojson", "jsonfg", "csv", "fgb"])],
+            ok_features("The feature")),
     });
     json!({
         "openapi": "3.0.3",

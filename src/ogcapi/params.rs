@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::crs::Crs;
 use crate::engine::TimeRange;
 use crate::geom::Bbox;
 use crate::http::error::ApiError;
@@ -69,10 +70,11 @@ pub fn limit(value: Option<&str>, default: usize, max: usize) -> Result<usize, A
 
 /// `bbox`: `minx,miny,maxx,maxy` (or six numbers with heights, which are ignored) in CRS84.
 /// minx > maxx means the box crosses the antimeridian.
-pub fn bbox(value: &str) -> Result<Bbox, ApiError> {
+/// The 4 (or 6, heights ignored) numbers of a `bbox`, in the order given.
+pub fn bbox_numbers(value: &str) -> Result<[f64; 4], ApiError> {
     let invalid = |why: &str| {
         ApiError::InvalidParameter(format!(
-            "bbox `{value}` {why}; expected minLon,minLat,maxLon,maxLat in CRS84, e.g. 5.0,52.0,5.2,52.2"
+            "bbox `{value}` {why}; expected 4 numbers, e.g. 5.0,52.0,5.2,52.2 (minLon,minLat,maxLon,maxLat in CRS84)"
         ))
     };
     let numbers: Vec<f64> = value
@@ -80,7 +82,7 @@ pub fn bbox(value: &str) -> Result<Bbox, ApiError> {
         .map(|s| s.trim().parse::<f64>())
         .collect::<Result<_, _>>()
         .map_err(|_| invalid("holds something that is not a number"))?;
-    let [minx, miny, maxx, maxy] = match numbers[..] {
+    let corners = match numbers[..] {
         [a, b, c, d] => [a, b, c, d],
         [a, b, _, d, e, _] => [a, b, d, e],
         _ => {
@@ -93,6 +95,21 @@ pub fn bbox(value: &str) -> Result<Bbox, ApiError> {
     if numbers.iter().any(|n| !n.is_finite()) {
         return Err(invalid("holds a number that is not finite"));
     }
+    Ok(corners)
+}
+
+/// A `bbox` in CRS84 (minLon,minLat,maxLon,maxLat; west > east crosses the antimeridian).
+pub fn bbox(value: &str) -> Result<Bbox, ApiError> {
+    crs84_bbox(bbox_numbers(value)?, value)
+}
+
+/// Checks CRS84 corners; `value` is what the client sent, for the message.
+pub fn crs84_bbox([minx, miny, maxx, maxy]: [f64; 4], value: &str) -> Result<Bbox, ApiError> {
+    let invalid = |why: &str| {
+        ApiError::InvalidParameter(format!(
+            "bbox `{value}` {why}; expected minLon,minLat,maxLon,maxLat in CRS84, e.g. 5.0,52.0,5.2,52.2"
+        ))
+    };
     if !(-180.0..=180.0).contains(&minx) || !(-180.0..=180.0).contains(&maxx) {
         return Err(invalid("has a longitude outside -180 to 180"));
     }
@@ -108,6 +125,19 @@ pub fn bbox(value: &str) -> Result<Bbox, ApiError> {
         maxx,
         maxy,
     })
+}
+
+/// A `crs`, `bbox-crs` or `filter-crs` value; unknown ones are a 400 listing the offered CRSs.
+pub fn crs(name: &str, value: Option<&str>) -> Result<Crs, ApiError> {
+    match value {
+        None => Ok(Crs::Crs84),
+        Some(v) => Crs::parse(v).ok_or_else(|| {
+            ApiError::InvalidParameter(format!(
+                "{name} `{v}` is not supported; supported: {}",
+                Crs::listing()
+            ))
+        }),
+    }
 }
 
 fn instant(text: &str, whole: &str, end_of_day: bool) -> Result<Option<DateTime<Utc>>, ApiError> {

@@ -143,6 +143,43 @@ pub fn queryables_json(
     })
 }
 
+/// `/collections/{id}/schema` (Part 5): the features' properties as JSON Schema, with the
+/// roles of the id, the primary geometry and the primary time.
+pub async fn schema(
+    State(state): State<SharedState>,
+    Path(collection_id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let (ds, version, lang) = collection_document(&state, &collection_id, &headers, q.as_deref())?;
+    let mut body = queryables_json(&state, ds, &version, lang);
+    body["$id"] = json!(api_url(&state, &format!("/collections/{}/schema", ds.id)));
+    if let (Some(t), Some(props)) = (
+        &version.manifest.temporal,
+        body["properties"].as_object_mut(),
+    ) {
+        let roles = match &t.end {
+            Some(end) => vec![
+                (t.start.as_str(), "primary-interval-start"),
+                (end.as_str(), "primary-interval-end"),
+            ],
+            None => vec![(t.start.as_str(), "primary-instant")],
+        };
+        for (name, role) in roles {
+            if let Some(p) = props.get_mut(name) {
+                p["x-ogc-role"] = json!(role);
+            }
+        }
+    }
+    if let Some(props) = body["properties"].as_object_mut() {
+        for (seq, (_, p)) in props.iter_mut().enumerate() {
+            p["readOnly"] = json!(true);
+            p["x-ogc-propertySeq"] = json!(seq + 1);
+        }
+    }
+    Ok(json_response(&body, SCHEMA_JSON))
+}
+
 pub async fn queryables(
     State(state): State<SharedState>,
     Path(collection_id): Path<String>,

@@ -23,6 +23,52 @@ pub struct Manifest {
     pub temporal: Option<TemporalInfo>,
     /// Published columns, in stored order (without id, geometry and bbox).
     pub columns: Vec<ColumnInfo>,
+    /// What changed since the previous version (absent in manifests written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<ChangeSummary>,
+    /// Download files stored beside `data.parquet` (GeoPackage, FlatGeobuf), made at ingest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<StoredFile>,
+}
+
+impl Manifest {
+    /// A stored download file by format token (`gpkg`, `fgb`).
+    pub fn file(&self, format: &str) -> Option<&StoredFile> {
+        self.files.iter().find(|f| f.format == format)
+    }
+}
+
+/// Features added, removed and changed relative to the previous version, compared by id and a
+/// hash of each feature's stored content (published values and geometry).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ChangeSummary {
+    /// The version compared with; `None` for a dataset's first version (every feature is added).
+    pub previous: Option<u64>,
+    pub added: u64,
+    pub removed: u64,
+    pub changed: u64,
+    pub unchanged: u64,
+    /// CRS84 `[minx, miny, maxx, maxy]` of what changed: added features, removed ones (their old
+    /// geometry), changed ones (old and new geometry). `None` when nothing with a geometry changed.
+    pub extent: Option<[f64; 4]>,
+}
+
+impl ChangeSummary {
+    pub fn is_empty(&self) -> bool {
+        self.added == 0 && self.removed == 0 && self.changed == 0
+    }
+}
+
+/// A file of a version besides `data.parquet`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StoredFile {
+    /// Format token, e.g. `gpkg`.
+    pub format: String,
+    /// File name inside the version directory, e.g. `data.gpkg`.
+    pub name: String,
+    pub media_type: String,
+    pub bytes: u64,
+    pub sha256: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

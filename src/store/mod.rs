@@ -17,7 +17,9 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub use manifest::{ColumnInfo, GeometryInfo, Manifest, SourceInfo, TemporalInfo};
+pub use manifest::{
+    ChangeSummary, ColumnInfo, GeometryInfo, Manifest, SourceInfo, StoredFile, TemporalInfo,
+};
 
 use crate::catalog::DatasetId;
 
@@ -133,6 +135,45 @@ impl Store {
         Ok(versions)
     }
 
+    /// Path of a file inside a version directory (e.g. a stored download).
+    pub fn file_path(&self, id: &DatasetId, version: u64, name: &str) -> PathBuf {
+        self.version_dir(id, version).join(name)
+    }
+
+    /// Removes an old version: renamed out of sight first (atomic), then deleted. The current
+    /// version is never removed.
+    pub fn remove_version(&self, id: &DatasetId, version: u64) -> Result<bool, StoreError> {
+        if self.current_version(id)? == Some(version) {
+            return Ok(false);
+        }
+        let dir = self.version_dir(id, version);
+        if !dir.exists() {
+            return Ok(false);
+        }
+        let doomed = self
+            .dataset_dir(id)
+            .join(format!(".removed-v{version:06}-{}", std::process::id()));
+        fs::rename(&dir, &doomed).map_err(io(&dir))?;
+        sync_dir(&self.dataset_dir(id))?;
+        fs::remove_dir_all(&doomed).map_err(io(&doomed))?;
+        Ok(true)
+    }
+
+    /// Retention: keeps the newest `keep` versions (at least one) and the current one, removes
+    /// the others. Returns the removed version numbers.
+    pub fn prune(&self, id: &DatasetId, keep: usize) -> Result<Vec<u64>, StoreError> {
+        let versions = self.versions(id)?;
+        let current = self.current_version(id)?;
+        let cut = versions.len().saturating_sub(keep.max(1));
+        let mut removed = Vec::new();
+        for &v in &versions[..cut] {
+            if Some(v) != current && self.remove_version(id, v)? {
+                removed.push(v);
+            }
+        }
+        Ok(removed)
+    }
+
     /// Starts writing the next version of a dataset in a staging directory.
     pub fn stage(&self, id: &DatasetId) -> Result<Staging, StoreError> {
         let dataset_dir = self.dataset_dir(id);
@@ -163,6 +204,11 @@ impl Staging {
         self.dir.join(DATA_FILE)
     }
 
+    /// Where another file of the version (a stored download) is to be written.
+    pub fn file_path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
     /// Writes the manifest, makes the version durable and switches `current` to it.
     pub fn commit(self, manifest: &Manifest) -> Result<u64, StoreError> {
         let manifest_path = self.dir.join(MANIFEST_FILE);
@@ -171,7 +217,14 @@ impl Staging {
             source,
         })?;
         write_durably(&manifest_path, &json)?;
-        sync_file(&self.data_path())?;
+        // Every file of the version (data, stored downloads) is durable before the rename.
+        let entries = fs::read_dir(&self.dir).map_err(io(&self.dir))?;
+        for entry in entries {
+            let path = entry.map_err(io(&self.dir))?.path();
+            if path.is_file() {
+                sync_file(&path)?;
+            }
+        }
         sync_dir(&self.dir)?;
 
         let final_dir = self.dataset_dir.join(format!("v{:06}", self.version));
@@ -234,6 +287,8 @@ mod tests {
             geometry: None,
             temporal: None,
             columns: vec![],
+            changes: None,
+            files: vec![],
         }
     }
 
@@ -263,5 +318,20 @@ mod tests {
         assert_eq!(store.current_version(&id).unwrap(), Some(2));
         assert_eq!(store.versions(&id).unwrap(), vec![1, 2]);
         assert_eq!(store.manifest(&id, 2).unwrap().version, 2);
+
+        // Retention keeps the newest versions and never the current one away.
+        for v in 3..=4 {
+            let s = store.stage(&id).unwrap();
+            fs::write(s.data_path(), b"more").unwrap();
+            s.commit(&manifest(v)).unwrap();
+        }
+        assert!(!store.remove_version(&id, 4).unwrap(), "current is kept");
+        assert_eq!(store.prune(&id, 2).unwrap(), vec![1, 2]);
+        assert_eq!(store.versions(&id).unwrap(), vec![3, 4]);
+        assert_eq!(store.prune(&id, 0).unwrap(), vec![3]);
+        assert_eq!(store.versions(&id).unwrap(), vec![4]);
+        assert_eq!(store.current_version(&id).unwrap(), Some(4));
+        // Numbers are never reused after pruning.
+        assert_eq!(store.stage(&id).unwrap().version(), 5);
     }
 }

@@ -47,11 +47,15 @@ async fn home(State(state): State<SharedState>, headers: HeaderMap) -> Html<Stri
             "Collections",
         ),
     };
+    let catalog = match lang {
+        Lang::Nl => "Catalogus: alle datasets met downloads en metadata (DCAT-AP-NL)",
+        Lang::En => "Catalog: every dataset with downloads and metadata (DCAT-AP-NL)",
+    };
     Html(format!(
         "<!doctype html>\n<html lang=\"{code}\">\n<head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title}</title></head>\n<body>\n<main>\n<h1>{title}</h1>\n<p>{description}</p>\n\
-         <p><a href=\"{base}/ogc/v1\">{api}</a></p>\n<h2>{collections}</h2>\n<ul>\n{items}</ul>\n</main>\n</body>\n</html>\n",
+         <p><a href=\"{base}/ogc/v1\">{api}</a></p>\n<p><a href=\"{base}/catalog?f=html\">{catalog}</a></p>\n<h2>{collections}</h2>\n<ul>\n{items}</ul>\n</main>\n</body>\n</html>\n",
         code = lang.code(),
         title = esc(lang.pick(&state.catalog.title)),
         description = esc(lang.pick(&state.catalog.description)),

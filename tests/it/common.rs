@@ -198,3 +198,8 @@ pub fn assert_problem(reply: &Reply, status: u16, needle: &str) {
         "detail `{detail}` lacks `{needle}`"
     );
 }
+
+/// Percent-encodes a query parameter value.
+pub fn url_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}

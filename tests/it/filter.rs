@@ -72,10 +72,6 @@ async fn served_ids(
         .collect()
 }
 
-fn url_encode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
 const STATS: &str = "statistics/cbs_kwb_gemeente_indicators_nlstat.csv";
 const LIGHTS: &str = "other/utrecht_stad_lichtmasten_2015_wgs84.geojson";
 const MUNICIPALITIES: &str = "boundaries/utrecht_provincie_gemeenten_2022_wgs84.geojson";
@@ -324,10 +320,10 @@ async fn bad_filters_are_400_with_a_useful_message() {
         ),
         (
             format!(
-                "{items}?filter-crs=EPSG:4326&filter={}",
+                "{items}?filter-crs=EPSG:2154&filter={}",
                 url_encode("statnaam = 'Utrecht'")
             ),
-            "supported: http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+            "filter-crs `EPSG:2154` is not supported; supported: http://www.opengis.net/def/crs/OGC/1.3/CRS84",
         ),
         (
             format!(

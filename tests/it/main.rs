@@ -1,7 +1,10 @@
 //! The integration tests, in one binary (DataFusion is big: each test binary costs link time).
 
+mod archive;
 mod binary;
 mod common;
+mod crs;
+mod dcat;
 mod filter;
 mod ingest;
 mod ogc;

@@ -87,7 +87,17 @@ async fn collections_carry_extent_licence_and_attribution() {
     assert_eq!(c["attribution"], "Provincie Utrecht");
     assert_eq!(
         c["crs"],
-        serde_json::json!(["http://www.opengis.net/def/crs/OGC/1.3/CRS84"])
+        serde_json::json!([
+            "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+            "http://www.opengis.net/def/crs/EPSG/0/4326",
+            "http://www.opengis.net/def/crs/EPSG/0/28992",
+            "http://www.opengis.net/def/crs/EPSG/0/4258",
+            "http://www.opengis.net/def/crs/EPSG/0/3857"
+        ])
+    );
+    assert_eq!(
+        c["storageCrs"],
+        "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
     );
     let bbox = c["extent"]["spatial"]["bbox"][0].as_array().unwrap();
     assert_eq!(bbox.len(), 4);
@@ -355,7 +365,28 @@ async fn bad_requests_get_problem_details() {
         ),
         (format!("{items}?cursor=banana"), 400, "follow the `next`"),
         (format!("{items}?cursor=99.0"), 404, "no longer available"),
-        (format!("{items}?f=csv"), 400, "available: json, geojson"),
+        (
+            format!("{items}?f=xml"),
+            400,
+            "available: json, jsonfg, csv, fgb",
+        ),
+        (
+            format!("{items}?crs=EPSG:2154"),
+            400,
+            "crs `EPSG:2154` is not supported",
+        ),
+        (
+            format!("{items}?bbox=1,2,3&bbox-crs=EPSG:28992"),
+            400,
+            "has 3 numbers",
+        ),
+        (
+            format!("{items}?bbox=150000,460000,140000,470000&bbox-crs=EPSG:28992"),
+            400,
+            "minimum above its maximum",
+        ),
+        (format!("{items}?version=zero"), 400, "not a version number"),
+        (format!("{items}?version=99"), 404, "no longer available"),
         (
             "/ogc/v1/collections/nope".to_owned(),
             404,
@@ -373,7 +404,7 @@ async fn bad_requests_get_problem_details() {
         assert_problem(&reply, status, needle);
         assert_eq!(reply.headers["api-version"], "1.0.0", "{url}");
     }
-    let reply = get_with(&state, items, &[("accept", "text/csv")]).await;
+    let reply = get_with(&state, items, &[("accept", "text/html")]).await;
     assert_problem(&reply, 406, "available as application/geo+json");
 }
 

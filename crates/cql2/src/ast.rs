@@ -358,6 +358,23 @@ impl Geometry {
         }
     }
 
+    /// Calls `visit` for each position, in order, with the right to change it.
+    pub fn for_each_position_mut(&mut self, visit: &mut impl FnMut(&mut Position)) {
+        match self {
+            Geometry::Point(p) => visit(p),
+            Geometry::LineString(ps) | Geometry::MultiPoint(ps) => ps.iter_mut().for_each(visit),
+            Geometry::Polygon(rings) | Geometry::MultiLineString(rings) => {
+                rings.iter_mut().flatten().for_each(visit)
+            }
+            Geometry::MultiPolygon(polygons) => {
+                polygons.iter_mut().flatten().flatten().for_each(visit)
+            }
+            Geometry::GeometryCollection(members) => members
+                .iter_mut()
+                .for_each(|g| g.for_each_position_mut(visit)),
+        }
+    }
+
     /// Whether the positions have a z coordinate (judged by the first one).
     pub fn has_z(&self) -> bool {
         let mut z = None;
@@ -525,6 +542,57 @@ impl Expr {
             | Expr::Geometry(_)
             | Expr::BBox(_) => {}
         }
+    }
+
+    /// Calls `visit` on every expression, children before their parent, with the right to
+    /// change it (e.g. to move geometry literals into another CRS).
+    pub fn walk_mut<F: FnMut(&mut Expr)>(&mut self, visit: &mut F) {
+        match self {
+            Expr::And(items) | Expr::Or(items) | Expr::Function { args: items, .. } => {
+                items.iter_mut().for_each(|e| e.walk_mut(visit))
+            }
+            Expr::Not(e)
+            | Expr::IsNull(e)
+            | Expr::Negate(e)
+            | Expr::CaseI(e)
+            | Expr::AccentI(e) => e.walk_mut(visit),
+            Expr::Compare { left, right, .. }
+            | Expr::Spatial { left, right, .. }
+            | Expr::Temporal { left, right, .. }
+            | Expr::Arithmetic { left, right, .. }
+            | Expr::Like {
+                expr: left,
+                pattern: right,
+            } => {
+                left.walk_mut(visit);
+                right.walk_mut(visit);
+            }
+            Expr::Between { expr, low, high } => {
+                expr.walk_mut(visit);
+                low.walk_mut(visit);
+                high.walk_mut(visit);
+            }
+            Expr::In { expr, list } => {
+                expr.walk_mut(visit);
+                list.iter_mut().for_each(|e| e.walk_mut(visit));
+            }
+            Expr::Interval(Interval { start, end }) => {
+                for bound in [start, end] {
+                    if let IntervalBound::Expr(e) = bound {
+                        e.walk_mut(visit);
+                    }
+                }
+            }
+            Expr::Property(_)
+            | Expr::Bool(_)
+            | Expr::Number(_)
+            | Expr::String(_)
+            | Expr::Date(_)
+            | Expr::Timestamp(_)
+            | Expr::Geometry(_)
+            | Expr::BBox(_) => {}
+        }
+        visit(self);
     }
 
     /// The property names the expression uses, each once, in order of first use: the server

@@ -1,0 +1,185 @@
+//! The catalog in DCAT-AP-NL 3.0 (with what DCAT-AP-DONL 1.1 harvesters need): `/catalog` and
+//! `/datasets/{id}` as JSON-LD, Turtle, RDF/XML or HTML, by `f=` or `Accept`.
+//!
+//! The graph is built per request from the catalog and the current versions' manifests (a few
+//! hundred triples per dataset): it always describes exactly what is being served.
+
+mod distributions;
+pub mod format;
+pub mod graph;
+mod html;
+mod nodes;
+pub mod vocab;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use crate::catalog::DatasetId;
+use crate::engine::DatasetVersion;
+use crate::http::SharedState;
+use crate::http::error::ApiError;
+use crate::http::negotiate::Lang;
+pub use format::Format;
+pub use graph::{Entry, Scope, Urls, build};
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/catalog", get(catalog))
+        .route("/datasets", get(catalog))
+        .route("/datasets/{id}", get(dataset))
+}
+
+#[derive(Debug, Deserialize)]
+struct FormatParam {
+    f: Option<String>,
+}
+
+/// The served datasets' current versions and first-version dates, in catalog order.
+async fn current_versions(state: &SharedState, only: Option<&DatasetId>) -> Versions {
+    let picked: Vec<(usize, Arc<DatasetVersion>)> = state
+        .catalog
+        .datasets
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| only.is_none_or(|id| *id == d.id))
+        .filter_map(|(i, d)| state.engine.current(&d.id).map(|v| (i, v)))
+        .collect();
+    let st = state.clone();
+    let ids: Vec<DatasetId> = picked
+        .iter()
+        .map(|(i, _)| st.catalog.datasets[*i].id.clone())
+        .collect();
+    // The first version's manifest is a small file read; off the async workers all the same.
+    let firsts = tokio::task::spawn_blocking(move || {
+        ids.iter()
+            .map(|id| first_version_created(&st, id))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap_or_default();
+    picked
+        .into_iter()
+        .enumerate()
+        .map(|(n, (i, v))| (i, v, firsts.get(n).copied().flatten()))
+        .collect()
+}
+
+fn first_version_created(state: &SharedState, id: &DatasetId) -> Option<DateTime<Utc>> {
+    let store = state.engine.store();
+    let first = store.versions(id).ok()?.into_iter().min()?;
+    store.manifest(id, first).ok().map(|m| m.created)
+}
+
+async fn catalog(
+    State(state): State<SharedState>,
+    Query(q): Query<FormatParam>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let format = Format::negotiate(q.f.as_deref(), &headers)?;
+    let versions = current_versions(&state, None).await;
+    let entries = entries(&state, &versions);
+    represent(&state, Scope::Catalog(&entries), format, &headers)
+}
+
+async fn dataset(
+    State(state): State<SharedState>,
+    Path(id): Path<String>,
+    Query(q): Query<FormatParam>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let known = DatasetId::parse(&id).filter(|i| state.catalog.dataset(i.as_str()).is_some());
+    let Some(id) = known else {
+        return Err(ApiError::NotFound(format!(
+            "there is no dataset `{id}`; the catalog at /catalog lists them"
+        )));
+    };
+    let format = Format::negotiate(q.f.as_deref(), &headers)?;
+    let versions = current_versions(&state, Some(&id)).await;
+    let Some(entry) = entries(&state, &versions).into_iter().next() else {
+        return Err(ApiError::NotFound(format!(
+            "dataset `{id}` has no data yet (it has not been ingested)"
+        )));
+    };
+    represent(&state, Scope::Dataset(&entry), format, &headers)
+}
+
+type Versions = Vec<(usize, Arc<DatasetVersion>, Option<DateTime<Utc>>)>;
+
+fn entries<'a>(state: &'a SharedState, versions: &'a Versions) -> Vec<Entry<'a>> {
+    versions
+        .iter()
+        .map(|(i, v, first)| Entry {
+            dataset: &state.catalog.datasets[*i],
+            manifest: &v.manifest,
+            first_version: *first,
+        })
+        .collect()
+}
+
+/// The catalog or one dataset as an HTML page or an RDF serialisation.
+fn represent(
+    state: &SharedState,
+    scope: Scope<'_>,
+    format: Format,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let urls = Urls::new(&state.settings.public_url);
+    let url = match &scope {
+        Scope::Catalog(_) => urls.catalog(),
+        Scope::Dataset(e) => urls.dataset(e.dataset.id.as_str()),
+    };
+    if format == Format::Html {
+        let lang = Lang::from_headers(headers);
+        let page = match &scope {
+            Scope::Catalog(entries) => html::catalog_page(&state.catalog, &urls, entries, lang),
+            Scope::Dataset(entry) => html::dataset_page(&state.catalog, &urls, entry, lang),
+        };
+        return Ok(respond(format, page.into_bytes(), &url, Some(lang)));
+    }
+    let graph = build(&state.catalog, &urls, scope);
+    let body = format::serialize(&graph, format).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(respond(format, body, &url, None))
+}
+
+/// The body with its type, `Vary`, the language of HTML, and `Link`s to the other formats.
+fn respond(format: Format, body: Vec<u8>, url: &str, lang: Option<Lang>) -> Response {
+    let mut response = body.into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    h.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, Accept-Language"),
+    );
+    if let Some(lang) = lang {
+        h.insert(
+            header::CONTENT_LANGUAGE,
+            HeaderValue::from_static(lang.code()),
+        );
+    }
+    let links = Format::all()
+        .iter()
+        .map(|f| {
+            let rel = if *f == format { "self" } else { "alternate" };
+            format!(
+                "<{url}?f={}>; rel=\"{rel}\"; type=\"{}\"",
+                f.param(),
+                f.media_type()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    if let Ok(v) = HeaderValue::from_str(&links) {
+        h.insert(header::LINK, v);
+    }
+    response
+}

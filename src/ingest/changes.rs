@@ -1,0 +1,304 @@
+//! The change summary of a new version: its rows compared with the previous version's stored
+//! rows by feature id and by a hash of each feature's stored content (every published value,
+//! with its column name, and the WKB geometry).
+//!
+//! Both sides are hashed the same way from Arrow arrays (the new rows before they are written,
+//! the old ones read back from their Parquet file), so an unchanged feature hashes equal even
+//! when the source file around it changed.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use arrow::datatypes::Float64Type;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::errors::ParquetError;
+use sha2::{Digest, Sha256};
+
+use super::{BBOX_COLUMN, GEOMETRY_COLUMN, ID_COLUMN};
+use crate::store::ChangeSummary;
+
+type Hash = [u8; 16];
+type Bbox = [f64; 4];
+
+/// The rows of a new version, as they will be stored.
+pub struct Rows<'a> {
+    pub ids: &'a ArrayRef,
+    /// Published columns in stored order: (name, values).
+    pub columns: Vec<(&'a str, &'a ArrayRef)>,
+    pub wkb: Option<&'a ArrayRef>,
+    /// Per row; empty for tables.
+    pub bbox: &'a [Option<Bbox>],
+    /// The whole dataset's extent (the change extent of a first version).
+    pub extent: Option<Bbox>,
+}
+
+/// Compares `new` with the previous version's data file, or describes a first version.
+pub fn summarise(
+    previous: Option<(u64, &Path)>,
+    new: &Rows,
+) -> Result<ChangeSummary, ParquetError> {
+    let rows = new.ids.len() as u64;
+    let Some((version, path)) = previous else {
+        return Ok(ChangeSummary {
+            previous: None,
+            added: rows,
+            extent: new.extent,
+            ..Default::default()
+        });
+    };
+    let mut old = read_old(path)?;
+    let ids = formatter(new.ids.as_ref())?;
+    let hasher = RowHasher::new(&new.columns, new.wkb)?;
+    let mut summary = ChangeSummary {
+        previous: Some(version),
+        ..Default::default()
+    };
+    let mut extent = Extent::default();
+    for row in 0..new.ids.len() {
+        let new_box = new.bbox.get(row).copied().flatten();
+        match old.remove(&ids.value(row).to_string()) {
+            None => {
+                summary.added += 1;
+                extent.add(new_box);
+            }
+            Some((hash, old_box)) if hash != hasher.hash(row) => {
+                summary.changed += 1;
+                extent.add(old_box);
+                extent.add(new_box);
+            }
+            Some(_) => summary.unchanged += 1,
+        }
+    }
+    summary.removed = old.len() as u64;
+    for (_, old_box) in old.into_values() {
+        extent.add(old_box);
+    }
+    summary.extent = extent.0;
+    Ok(summary)
+}
+
+/// id → (content hash, bbox) of every stored row of a version.
+fn read_old(path: &Path) -> Result<HashMap<String, (Hash, Option<Bbox>)>, ParquetError> {
+    let file = std::fs::File::open(path).map_err(|e| ParquetError::External(Box::new(e)))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)?.build()?;
+    let mut rows = HashMap::new();
+    for batch in reader {
+        let batch: RecordBatch = batch?;
+        let schema = batch.schema();
+        let mut ids = None;
+        let mut wkb = None;
+        let mut bbox = None;
+        let mut columns = Vec::new();
+        for (field, array) in schema.fields().iter().zip(batch.columns()) {
+            match field.name().as_str() {
+                ID_COLUMN => ids = Some(array),
+                GEOMETRY_COLUMN => wkb = Some(array),
+                BBOX_COLUMN => bbox = Some(array),
+                name => columns.push((name, array)),
+            }
+        }
+        let ids = ids.ok_or_else(|| ParquetError::General("no id column".into()))?;
+        let ids = formatter(ids.as_ref())?;
+        let hasher = RowHasher::new(&columns, wkb)?;
+        let boxes = bbox.map(|b| read_boxes(b.as_ref()));
+        for row in 0..batch.num_rows() {
+            let b = boxes.as_ref().and_then(|b| b[row]);
+            rows.insert(ids.value(row).to_string(), (hasher.hash(row), b));
+        }
+    }
+    Ok(rows)
+}
+
+fn read_boxes(array: &dyn Array) -> Vec<Option<Bbox>> {
+    let s = array.as_struct();
+    let field = |name: &str| {
+        s.column_by_name(name)
+            .map(|c| c.as_primitive::<Float64Type>().clone())
+    };
+    let (Some(xmin), Some(ymin), Some(xmax), Some(ymax)) =
+        (field("xmin"), field("ymin"), field("xmax"), field("ymax"))
+    else {
+        return vec![None; array.len()];
+    };
+    (0..array.len())
+        .map(|i| {
+            (s.is_valid(i) && xmin.is_valid(i))
+                .then(|| [xmin.value(i), ymin.value(i), xmax.value(i), ymax.value(i)])
+        })
+        .collect()
+}
+
+fn formatter(array: &dyn Array) -> Result<ArrayFormatter<'_>, ParquetError> {
+    ArrayFormatter::try_new(array, &FormatOptions::default())
+        .map_err(|e| ParquetError::General(e.to_string()))
+}
+
+/// Hashes one row's published values (with their column names) and geometry.
+struct RowHasher<'a> {
+    columns: Vec<(&'a str, ArrayFormatter<'a>)>,
+    wkb: Option<&'a arrow::array::BinaryArray>,
+}
+
+impl<'a> RowHasher<'a> {
+    fn new(
+        columns: &[(&'a str, &'a ArrayRef)],
+        wkb: Option<&'a ArrayRef>,
+    ) -> Result<Self, ParquetError> {
+        let options = FormatOptions::default().with_null("\u{0}NULL");
+        let columns = columns
+            .iter()
+            .map(|&(name, a): &(&'a str, &'a ArrayRef)| {
+                ArrayFormatter::try_new(a.as_ref(), &options)
+                    .map(|f| (name, f))
+                    .map_err(|e| ParquetError::General(e.to_string()))
+            })
+            .collect::<Result<_, _>>()?;
+        let wkb = wkb.and_then(|a| a.as_binary_opt::<i32>());
+        Ok(Self { columns, wkb })
+    }
+
+    fn hash(&self, row: usize) -> Hash {
+        let mut h = Sha256::new();
+        for (name, f) in &self.columns {
+            h.update(name.as_bytes());
+            h.update([0x1e]);
+            h.update(f.value(row).to_string().as_bytes());
+            h.update([0x1f]);
+        }
+        if let Some(w) = self.wkb
+            && w.is_valid(row)
+        {
+            h.update(w.value(row));
+        }
+        let full: [u8; 32] = h.finalize().into();
+        full[..16].try_into().expect("16 of 32 bytes")
+    }
+}
+
+#[derive(Default)]
+struct Extent(Option<Bbox>);
+
+impl Extent {
+    fn add(&mut self, b: Option<Bbox>) {
+        let Some(b) = b else { return };
+        self.0 = Some(match self.0 {
+            None => b,
+            Some(a) => [
+                a[0].min(b[0]),
+                a[1].min(b[1]),
+                a[2].max(b[2]),
+                a[3].max(b[3]),
+            ],
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{BinaryArray, Int64Array, StringArray};
+    use arrow::datatypes::{DataType, Field};
+
+    use super::*;
+    use crate::ingest::geoparquet;
+
+    fn point(x: f64, y: f64) -> Vec<u8> {
+        let mut w = vec![1u8, 1, 0, 0, 0];
+        w.extend_from_slice(&x.to_le_bytes());
+        w.extend_from_slice(&y.to_le_bytes());
+        w
+    }
+
+    struct Version {
+        ids: ArrayRef,
+        names: ArrayRef,
+        wkb: ArrayRef,
+        bbox: Vec<Option<Bbox>>,
+    }
+
+    fn version(rows: &[(i64, &str, f64, f64)]) -> Version {
+        Version {
+            ids: Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.0))),
+            names: Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.1))),
+            wkb: Arc::new(BinaryArray::from_iter_values(
+                rows.iter().map(|r| point(r.2, r.3)),
+            )),
+            bbox: rows.iter().map(|r| Some([r.2, r.3, r.2, r.3])).collect(),
+        }
+    }
+
+    #[test]
+    fn added_removed_changed_and_where() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.parquet");
+        let old = version(&[
+            (1, "a", 5.0, 52.0),
+            (2, "b", 5.1, 52.1),
+            (3, "c", 5.2, 52.2),
+            (4, "d", 5.3, 52.3),
+        ]);
+        geoparquet::write(
+            &path,
+            vec![
+                (Arc::new(Field::new("id", DataType::Int64, false)), old.ids),
+                (
+                    Arc::new(Field::new("naam", DataType::Utf8, true)),
+                    old.names,
+                ),
+            ],
+            Some(geoparquet::GeometryToWrite {
+                wkb: old.wkb,
+                bbox: &old.bbox,
+                types: &["Point".to_owned()],
+                extent: Some([5.0, 52.0, 5.3, 52.3]),
+            }),
+        )
+        .unwrap();
+        // 1 removed, 2 unchanged, 3 renamed, 4 moved, 9 added.
+        let new = version(&[
+            (2, "b", 5.1, 52.1),
+            (3, "C", 5.2, 52.2),
+            (4, "d", 5.35, 52.25),
+            (9, "z", 6.0, 51.0),
+        ]);
+        let rows = Rows {
+            ids: &new.ids,
+            columns: vec![("naam", &new.names)],
+            wkb: Some(&new.wkb),
+            bbox: &new.bbox,
+            extent: None,
+        };
+        let s = summarise(Some((7, &path)), &rows).unwrap();
+        assert_eq!(
+            (s.previous, s.added, s.removed, s.changed, s.unchanged),
+            (Some(7), 1, 1, 2, 1)
+        );
+        // Removed 1 (5,52), renamed 3 (5.2,52.2), moved 4 from (5.3,52.3) to (5.35,52.25),
+        // added 9 (6,51); unchanged 2 (5.1,52.1) adds nothing.
+        assert_eq!(s.extent, Some([5.0, 51.0, 6.0, 52.3]));
+
+        // The same rows under another column name are all changed: names are content.
+        let renamed = Rows {
+            columns: vec![("name", &new.names)],
+            ..rows
+        };
+        let s = summarise(Some((7, &path)), &renamed).unwrap();
+        assert_eq!((s.changed, s.unchanged), (3, 0));
+
+        let first = summarise(
+            None,
+            &Rows {
+                extent: Some([1.0, 2.0, 3.0, 4.0]),
+                ..renamed
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            (first.previous, first.added, first.extent),
+            (None, 4, Some([1.0, 2.0, 3.0, 4.0]))
+        );
+    }
+}
