@@ -13,7 +13,7 @@ import feedparser
 import pytest
 import requests
 
-from conftest import DATASET_IDS, free_port, ontsluit_bin, run_bin, sources_dir
+from conftest import COLLECTION_IDS, free_port, ontsluit_bin, run_bin, sources_dir
 
 RUSTPUNTEN = sources_dir() / "other/provincie_utrecht_rustpunten_wgs84.geojson"
 
@@ -32,12 +32,12 @@ def test_catalog_feed_has_a_valid_entry_per_version(server):
     d = parse_feed(f"{server.base_url}/feeds/datasets.atom")
     assert d.feed.id == f"{server.base_url}/feeds/datasets.atom"
     assert d.feed.author_detail.name == "Provincie Utrecht"
-    assert len(d.entries) == len(DATASET_IDS)  # one version each in the session's store
+    assert len(d.entries) == len(COLLECTION_IDS)  # one version each (views too) in the session's store
     updated = [e.updated_parsed for e in d.entries]
     assert updated == sorted(updated, reverse=True), "newest first"
     for e in d.entries:
         dataset = e.tags[0].term
-        assert dataset in DATASET_IDS
+        assert dataset in COLLECTION_IDS
         assert e.id == f"{server.base_url}/datasets/{dataset}/versions/1"
         downloads = {l.type: l for l in e.links if l.rel == "alternate"}
         parquet = downloads["application/vnd.apache.parquet"]
