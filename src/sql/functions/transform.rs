@@ -1,20 +1,15 @@
-//! `st_transform(geometry, to_srid)` and `st_transform(geometry, from_srid, to_srid)`: GDAL's
-//! OSR (backed by PROJ) in traditional GIS axis order (x = longitude/easting). Geometries carry
-//! no SRID, so the two-argument form assumes CRS84 input, like the stored data.
-//!
-//! A `CoordTransform` is not `Send`: each thread keeps its own, built once per CRS pair.
-
-use std::cell::RefCell;
-use std::collections::HashMap;
+//! `st_transform(geometry, to_srid)` and `st_transform(geometry, from_srid, to_srid)` over the
+//! API's CRSs ([`crate::crs`]: PROJ through GDAL's OSR), always x = longitude/easting.
+//! Geometries carry no SRID, so the two-argument form assumes CRS84 input, like the stored data.
 
 use arrow::datatypes::DataType;
 use datafusion::common::{ScalarValue, exec_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::ScalarUDF;
-use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 use geo::{CoordsIter, Geometry, MapCoords};
 
 use super::{Arg, GeoFn, Kind, geometry, geometry_value};
+use crate::crs::Crs;
 
 /// The SRIDs `st_transform` accepts: WGS 84 (as CRS84, lon/lat), ETRS89, RD New, Web Mercator.
 pub const SRIDS: [i64; 4] = [4326, 4258, 28992, 3857];
@@ -49,51 +44,40 @@ pub(super) fn to_crs84(name: &str, g: &Geometry, srid: i64) -> Result<Geometry> 
     reproject(name, g, srid, 4326)
 }
 
-thread_local! {
-    static TRANSFORMS: RefCell<HashMap<(i64, i64), CoordTransform>> = RefCell::new(HashMap::new());
+/// The API's CRS for an SRID. SQL coordinates are always x = longitude/easting, so a CRS whose
+/// axis order is latitude first is swapped around the shared transform.
+fn crs(name: &str, srid: i64) -> Result<Crs> {
+    Ok(match srid {
+        4326 => Crs::Crs84,
+        4258 => Crs::Epsg4258,
+        28992 => Crs::Epsg28992,
+        3857 => Crs::Epsg3857,
+        _ => {
+            return exec_err!(
+                "{name}: SRID {srid} is not supported (one of {})",
+                SRIDS.map(|s| s.to_string()).join(", ")
+            );
+        }
+    })
 }
 
-fn spatial_ref(name: &str, srid: i64) -> Result<SpatialRef> {
-    if !SRIDS.contains(&srid) {
-        return exec_err!(
-            "{name}: SRID {srid} is not supported (one of {})",
-            SRIDS.map(|s| s.to_string()).join(", ")
-        );
-    }
-    let mut srs = match SpatialRef::from_epsg(srid as u32) {
-        Ok(s) => s,
-        Err(e) => return exec_err!("{name}: EPSG:{srid}: {e}"),
-    };
-    srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    Ok(srs)
-}
-
-/// `g` from CRS `from` to CRS `to` (EPSG codes).
+/// `g` from CRS `from` to CRS `to` (EPSG codes), through [`crate::crs::transform`] (PROJ).
 pub fn reproject(name: &str, g: &Geometry, from: i64, to: i64) -> Result<Geometry> {
-    // Validate both codes even when they are equal, so that a typo is an error.
-    spatial_ref(name, from)?;
-    spatial_ref(name, to)?;
+    // Both codes are checked even when they are equal, so that a typo is an error.
+    let (from, to) = (crs(name, from)?, crs(name, to)?);
     if from == to {
         return Ok(g.clone());
     }
     let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = g.coords_iter().map(|c| (c.x, c.y)).unzip();
-    let mut zs = vec![0.0; xs.len()];
-    TRANSFORMS.with(|cache| -> Result<()> {
-        let mut cache = cache.borrow_mut();
-        let t = match cache.entry((from, to)) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                match CoordTransform::new(&spatial_ref(name, from)?, &spatial_ref(name, to)?) {
-                    Ok(t) => slot.insert(t),
-                    Err(e) => return exec_err!("{name}: EPSG:{from} → EPSG:{to}: {e}"),
-                }
-            }
-        };
-        match t.transform_coords(&mut xs, &mut ys, &mut zs) {
-            Ok(()) => Ok(()),
-            Err(e) => exec_err!("{name}: cannot transform these coordinates: {e}"),
-        }
-    })?;
+    if from.is_lat_lon() {
+        xs.swap_with_slice(&mut ys);
+    }
+    if let Err(e) = crate::crs::transform(from, to, &mut xs, &mut ys) {
+        return exec_err!("{name}: {e}");
+    }
+    if to.is_lat_lon() {
+        xs.swap_with_slice(&mut ys);
+    }
     // Coordinates come back in the order `coords_iter` gave them.
     let next = std::cell::Cell::new(0);
     let (xs, ys) = (&xs, &ys);
@@ -126,6 +110,12 @@ mod tests {
         assert!((lon - 5.38720351).abs() < 1e-7 && (lat - 52.15517230).abs() < 1e-7);
         let (mx, _) = xy("ST_Transform(ST_Point(5, 52), 3857)").await;
         assert!((mx - 556597.45).abs() < 0.01, "{mx}");
+        // ETRS89 stays longitude first in SQL, like WGS 84.
+        let (lon, lat) = xy("ST_Transform(ST_Point(5, 52), 4258)").await;
+        assert!(
+            (lon - 5.0).abs() < 1e-5 && (lat - 52.0).abs() < 1e-5,
+            "{lon} {lat}"
+        );
     }
 
     #[tokio::test]
