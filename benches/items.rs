@@ -1,7 +1,9 @@
 //! Hot paths of the feature API on real data: encoding a page of 1000 features, and whole
-//! requests through the router (first page, deep page, bbox page, one feature).
+//! requests through the router (first page, deep page, bbox pages, filters, other CRSs and
+//! encodings, one feature).
 //!
-//! `make bench` (optimised build). Data: the shared datasets, ingested into a temp dir.
+//! `make bench` (optimised build). Data: the shared datasets, ingested into a temp dir, and the
+//! GeoNames world places (171 075 points, `large/`) as the large dataset.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -18,13 +20,46 @@ use ontsluit::engine::ItemsQuery;
 use ontsluit::store::Store;
 use tower::ServiceExt;
 
+/// The repo catalog plus the GeoNames places, which the province does not publish.
+fn bench_catalog(dir: &Path) -> Catalog {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog.toml");
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    let text = std::fs::read_to_string(&repo).unwrap().replace(
+        "sources_dir = \"../shared/data\"",
+        &format!("sources_dir = {:?}", shared.to_string_lossy()),
+    );
+    let places = r#"
+[[dataset]]
+id = "plaatsen"
+title = { nl = "Plaatsen in de wereld (GeoNames)", en = "Places of the world (GeoNames)" }
+description = { nl = "Benchmarkdata", en = "Benchmark data" }
+theme = "REGI"
+licence = "CC-BY-4.0"
+attribution = "GeoNames"
+update_frequency = "irreg"
+source = { path = "large/geonames_cities_world.csv.gz", open_options = ["X_POSSIBLE_NAMES=lng", "Y_POSSIBLE_NAMES=lat", "AUTODETECT_TYPE=YES"], crs = "OGC:CRS84" }
+key = ["country", "admin1", "admin2", "name", "lat", "lng"]
+duplicates = "drop-identical"
+"#;
+    let path = dir.join("catalog.toml");
+    std::fs::write(&path, format!("{text}{places}")).unwrap();
+    Catalog::load(&path).unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn setup(rt: &tokio::runtime::Runtime, dir: &Path) -> ontsluit::SharedState {
-    let catalog =
-        Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog.toml")).unwrap();
-    let store = Store::new(dir);
-    for id in ["lichtmasten", "natura2000", "laadpunten"] {
+    let catalog = bench_catalog(dir);
+    let store = Store::new(dir.join("data"));
+    for id in [
+        "lichtmasten",
+        "natura2000",
+        "laadpunten",
+        "adressen",
+        "plaatsen",
+    ] {
         ontsluit::ingest::ingest(catalog.dataset(id).unwrap(), &store, false, &|_, _| {}).unwrap();
     }
+    let dir = dir.join("data");
+    let dir = dir.as_path();
     rt.block_on(ontsluit::state(
         catalog,
         dir,
@@ -161,6 +196,34 @@ fn benches(c: &mut Criterion) {
         (
             "cql2 filter, parse to page",
             "/ogc/v1/collections/lichtmasten/items?limit=1000&filter=STRAAT%20LIKE%20%27Lange%25%27%20AND%20S_INTERSECTS(geometry,%20POLYGON((5.11%2052.08,5.13%2052.08,5.13%2052.095,5.11%2052.08)))",
+        ),
+        (
+            "bbox 1% of 171 075 places, limit 10000",
+            "/ogc/v1/collections/plaatsen/items?limit=10000&bbox=5,49,8,51",
+        ),
+        (
+            "page of 1000 places, offset 150000",
+            "/ogc/v1/collections/plaatsen/items?limit=1000&cursor=1.150000",
+        ),
+        (
+            "page of 1000 addresses in RD (crs=EPSG:28992)",
+            "/ogc/v1/collections/adressen/items?limit=1000&crs=EPSG:28992",
+        ),
+        (
+            "page of 1000 addresses, JSON-FG with RD place",
+            "/ogc/v1/collections/adressen/items?limit=1000&crs=EPSG:28992&f=jsonfg",
+        ),
+        (
+            "page of 1000 charging points, CSV",
+            "/ogc/v1/collections/laadpunten/items?limit=1000&f=csv",
+        ),
+        (
+            "page of 1000 charging points, FlatGeobuf",
+            "/ogc/v1/collections/laadpunten/items?limit=1000&f=fgb",
+        ),
+        (
+            "RD bbox (bbox-crs=EPSG:28992) over addresses",
+            "/ogc/v1/collections/adressen/items?limit=1000&bbox=176000,451000,182000,457000&bbox-crs=EPSG:28992",
         ),
         ("one feature", one_feature.as_str()),
     ] {

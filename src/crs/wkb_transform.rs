@@ -136,12 +136,7 @@ mod tests {
     use super::*;
     use crate::geom::geojson::write_geometry;
 
-    fn point(x: f64, y: f64) -> Vec<u8> {
-        let mut w = vec![1u8, 1, 0, 0, 0];
-        w.extend_from_slice(&x.to_le_bytes());
-        w.extend_from_slice(&y.to_le_bytes());
-        w
-    }
+    use crate::geom::test_wkb::point;
 
     #[test]
     fn keeps_structure_and_nulls_and_moves_every_coordinate() {

@@ -157,12 +157,7 @@ mod tests {
 
     #[test]
     fn rows_with_wkt_quoting_and_nulls() {
-        let point = {
-            let mut w = vec![1u8, 1, 0, 0, 0];
-            w.extend_from_slice(&5.1_f64.to_le_bytes());
-            w.extend_from_slice(&52.09_f64.to_le_bytes());
-            w
-        };
+        let point = crate::geom::test_wkb::point(5.1, 52.09);
         let schema = Arc::new(Schema::new(vec![
             Field::new("id", DataType::Int64, false),
             Field::new("naam", DataType::Utf8, true),

@@ -23,7 +23,9 @@ use datafusion::error::Result;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
 use parquet::file::statistics::Statistics;
 
 use crate::geom::Bbox;
@@ -36,8 +38,10 @@ pub struct RowGroupIndex {
     pub bboxes: Vec<Option<Bbox>>,
     /// Number of rows of each row group.
     pub rows: Vec<usize>,
-    /// Row group of each feature id (ids as text).
-    pub ids: HashMap<String, usize>,
+    /// Row group and row within it of each feature id (ids as text).
+    pub ids: HashMap<String, (usize, usize)>,
+    /// The file's parsed footer, kept so that reading one feature needs no footer read.
+    pub reader_metadata: Option<ArrowReaderMetadata>,
 }
 
 fn double(stats: Option<&Statistics>, max: bool) -> Option<f64> {
@@ -51,6 +55,8 @@ impl RowGroupIndex {
     /// Reads the footer statistics and the id column of a stored version.
     pub fn read(path: &Path) -> std::result::Result<RowGroupIndex, parquet::errors::ParquetError> {
         let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)?;
+        let reader_metadata =
+            ArrowReaderMetadata::try_new(builder.metadata().clone(), ArrowReaderOptions::new())?;
         let meta = builder.metadata().clone();
         let bboxes = meta
             .row_groups()
@@ -99,8 +105,9 @@ impl RowGroupIndex {
                 )?;
                 for i in 0..batch.num_rows() {
                     let group = group_ends.partition_point(|&end| end <= row);
+                    let group_start = if group == 0 { 0 } else { group_ends[group - 1] };
                     if batch.column(0).is_valid(i) {
-                        ids.insert(formatter.value(i).to_string(), group);
+                        ids.insert(formatter.value(i).to_string(), (group, row - group_start));
                     }
                     row += 1;
                 }
@@ -111,7 +118,46 @@ impl RowGroupIndex {
             .iter()
             .map(|rg| rg.num_rows() as usize)
             .collect();
-        Ok(RowGroupIndex { bboxes, rows, ids })
+        Ok(RowGroupIndex {
+            bboxes,
+            rows,
+            ids,
+            reader_metadata: Some(reader_metadata),
+        })
+    }
+
+    /// Reads one row (`group`, `row` within it) of the file at `path`, every column but
+    /// `bbox`, straight from Parquet: no query planning, no footer read, one row group's
+    /// column chunks decoded only up to the row.
+    pub fn read_row(
+        &self,
+        path: &Path,
+        group: usize,
+        row: usize,
+    ) -> std::result::Result<Option<arrow::array::RecordBatch>, parquet::errors::ParquetError> {
+        use parquet::arrow::arrow_reader::{RowSelection, RowSelector};
+        let Some(metadata) = self.reader_metadata.clone() else {
+            return Ok(None);
+        };
+        let schema = metadata.parquet_schema();
+        let roots: Vec<usize> = metadata
+            .schema()
+            .fields()
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.name() != BBOX_COLUMN)
+            .map(|(i, _)| i)
+            .collect();
+        let mask = ProjectionMask::roots(schema, roots);
+        let selection = RowSelection::from(vec![RowSelector::skip(row), RowSelector::select(1)]);
+        let mut reader =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(File::open(path)?, metadata)
+                .with_row_groups(vec![group])
+                .with_row_selection(selection)
+                .with_projection(mask)
+                .with_batch_size(1)
+                .build()?;
+        reader.next().transpose().map_err(Into::into)
     }
 
     /// Which row groups may hold features intersecting any of `boxes`.

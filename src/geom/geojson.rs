@@ -136,34 +136,7 @@ pub fn write_geometry(wkb: &[u8], decimals: u32, out: &mut Vec<u8>) -> Result<()
 mod tests {
     use super::*;
 
-    /// Little-endian WKB builder for tests.
-    struct W(Vec<u8>);
-    impl W {
-        fn new(code: u32) -> Self {
-            let mut v = vec![1u8];
-            v.extend_from_slice(&code.to_le_bytes());
-            W(v)
-        }
-        fn n(mut self, n: u32) -> Self {
-            self.0.extend_from_slice(&n.to_le_bytes());
-            self
-        }
-        fn xy(mut self, pts: &[(f64, f64)]) -> Self {
-            for (x, y) in pts {
-                self.0.extend_from_slice(&x.to_le_bytes());
-                self.0.extend_from_slice(&y.to_le_bytes());
-            }
-            self
-        }
-        fn z(mut self, z: f64) -> Self {
-            self.0.extend_from_slice(&z.to_le_bytes());
-            self
-        }
-        fn raw(mut self, other: W) -> Self {
-            self.0.extend_from_slice(&other.0);
-            self
-        }
-    }
+    use crate::geom::test_wkb::W;
 
     fn json(wkb: &[u8]) -> String {
         let mut out = Vec::new();

@@ -6,6 +6,9 @@ pub mod to_geo;
 pub mod wkb;
 pub mod wkt;
 
+#[cfg(test)]
+pub(crate) mod test_wkb;
+
 /// Appends `v` rounded to `scale` (10^decimals) in its shortest text form (`5.1`, not
 /// `5.1000000`); returns `false`, writing nothing, when `v` is not finite.
 pub(crate) fn write_rounded(out: &mut Vec<u8>, v: f64, scale: f64) -> bool {

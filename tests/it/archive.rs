@@ -226,6 +226,64 @@ async fn versions_changes_downloads_and_feeds() {
         .await
         .unwrap();
 
+    // The OGC API reads a kept version with `?version=`: version 1 still has every original
+    // feature, the current one the modified copy; paging links keep the version.
+    let items = "/ogc/v1/collections/rustpunten/items?limit=100";
+    let current = get(&state, items).await.json();
+    assert_eq!(current["numberMatched"], v3_rows);
+    let old = get(&state, &format!("{items}&version=1")).await.json();
+    assert_eq!(old["numberMatched"], total);
+    let old_ids: std::collections::HashSet<i64> = old["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(object_id)
+        .collect();
+    let original_ids: std::collections::HashSet<i64> = original["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(object_id)
+        .collect();
+    assert_eq!(old_ids, original_ids);
+    let paged = get(
+        &state,
+        "/ogc/v1/collections/rustpunten/items?limit=10&version=1",
+    )
+    .await
+    .json();
+    let next = link(&paged, "next").unwrap();
+    assert!(
+        next.contains("version=1") && next.contains("cursor=1.10"),
+        "{next}"
+    );
+    // Served ids are the OBJECTID key.
+    let current_ids: std::collections::HashSet<i64> = current["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_i64().unwrap())
+        .collect();
+    let removed = original_ids
+        .difference(&current_ids)
+        .next()
+        .expect("the copy removed features");
+    let one = get(
+        &state,
+        &format!("/ogc/v1/collections/rustpunten/items/{removed}?version=1"),
+    )
+    .await;
+    assert_eq!(one.status, 200);
+    assert_problem(
+        &get(
+            &state,
+            &format!("/ogc/v1/collections/rustpunten/items/{removed}"),
+        )
+        .await,
+        404,
+        "has no feature",
+    );
+
     // The archive lists every version, newest first, with its changes and downloads.
     let list = get(&state, "/datasets/rustpunten/versions").await.json();
     assert_eq!(list["current"], 3);

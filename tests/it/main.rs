@@ -6,6 +6,7 @@ mod common;
 mod crs;
 mod dcat;
 mod filter;
+mod formats;
 mod ingest;
 mod ogc;
 mod pruning;
