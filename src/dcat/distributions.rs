@@ -89,9 +89,13 @@ impl Builder<'_> {
             en: format!("{} (OGC API Features)", e.dataset.title.en),
         };
         let description = Text {
-            nl: "Objecten opvragen met filters op gebied, tijd en eigenschappen, als GeoJSON."
+            nl: "Objecten opvragen met filters op gebied, tijd en eigenschappen (CQL2), als \
+                 GeoJSON, JSON-FG, CSV of FlatGeobuf, in WGS 84, RD New of een ander aangeboden \
+                 coördinatenstelsel."
                 .into(),
-            en: "Query features by area, time and properties, as GeoJSON.".into(),
+            en: "Query features by area, time and properties (CQL2), as GeoJSON, JSON-FG, CSV \
+                 or FlatGeobuf, in WGS 84, RD New or another offered coordinate reference system."
+                .into(),
         };
         self.distribution_common(&dist, e, title, description);
         let url = NamedNode::new_unchecked(self.urls.collection(id));
