@@ -114,7 +114,7 @@ impl Crs {
     }
 
     /// The EPSG code PROJ transforms through (CRS84 is EPSG:4326 in longitude, latitude order).
-    fn epsg(self) -> u32 {
+    pub fn epsg(self) -> u32 {
         match self {
             Crs::Crs84 | Crs::Epsg4326 => 4326,
             Crs::Epsg28992 => 28992,

@@ -55,6 +55,8 @@ pub struct DatasetVersion {
     pub manifest: Manifest,
     table: Arc<dyn TableProvider>,
     index: RowGroupIndex,
+    /// The version's Parquet file, for direct row reads.
+    path: std::path::PathBuf,
 }
 
 impl DatasetVersion {
@@ -188,7 +190,8 @@ impl Engine {
         let path = std::path::absolute(self.store.data_path(id, version))
             .map_err(|e| DataFusionError::External(Box::new(e)))?;
         let table = parquet_table(&self.ctx, &path).await?;
-        let index = tokio::task::spawn_blocking(move || RowGroupIndex::read(&path))
+        let index_path = path.clone();
+        let index = tokio::task::spawn_blocking(move || RowGroupIndex::read(&index_path))
             .await
             .map_err(|e| DataFusionError::External(Box::new(e)))?
             .map_err(|e| DataFusionError::ParquetError(Box::new(e)))?;
@@ -196,6 +199,7 @@ impl Engine {
             manifest,
             table,
             index,
+            path,
         }))
     }
 
@@ -321,16 +325,11 @@ impl Engine {
             return Ok(None);
         };
         let version = Arc::clone(v);
-        let path = self.store.data_path(
-            &DatasetId::parse(&v.manifest.dataset).ok_or_else(|| {
-                DataFusionError::Internal(format!("bad dataset id {}", v.manifest.dataset))
-            })?,
-            v.version(),
-        );
-        let batch = tokio::task::spawn_blocking(move || version.index.read_row(&path, group, row))
-            .await
-            .map_err(|e| DataFusionError::External(Box::new(e)))?
-            .map_err(|e| DataFusionError::ParquetError(Box::new(e)))?;
+        let batch =
+            tokio::task::spawn_blocking(move || version.index.read_row(&version.path, group, row))
+                .await
+                .map_err(|e| DataFusionError::External(Box::new(e)))?
+                .map_err(|e| DataFusionError::ParquetError(Box::new(e)))?;
         Ok(batch.filter(|b| b.num_rows() == 1))
     }
 }

@@ -420,12 +420,8 @@ fn fgb_header<'a>(output: Output, v: &DatasetVersion, name: &'a str, count: u64)
         Some([one]) => geometry_type_code(one),
         _ => 0,
     };
-    let epsg = match output.crs {
-        Crs::Crs84 | Crs::Epsg4326 => 4326,
-        Crs::Epsg28992 => 28992,
-        Crs::Epsg4258 => 4258,
-        Crs::Epsg3857 => 3857,
-    };
+    // FlatGeobuf writes longitude first, so CRS84 is EPSG:4326 in the format's convention.
+    let epsg = output.crs.epsg() as i32;
     FgbHeader {
         name,
         title: None,
