@@ -109,9 +109,6 @@ pub async fn items(
 ) -> Result<Response, ApiError> {
     let (ds, current) = collection_of(&state, &collection_id)?;
     let mut allowed = RESERVED.to_vec();
-    if current.manifest.temporal.is_none() {
-        allowed.retain(|p| *p != "datetime");
-    }
     // Every queryable is also an equality parameter (`?statnaam=Utrecht`).
     let queryable_names: Vec<String> = queryables::columns(&current)
         .into_iter()
@@ -132,6 +129,8 @@ pub async fn items(
         state.settings.default_limit,
         state.settings.max_limit,
     )?;
+    // Validated everywhere; features without a time match every `datetime` (Part 1,
+    // /req/core/fc-time-response C), so on a collection without one it selects all.
     let datetime = params.get("datetime").map(params::datetime).transpose()?;
     let cursor = params.get("cursor").map(Cursor::parse).transpose()?;
     let requested = params.get("version").map(version_param).transpose()?;
@@ -175,7 +174,7 @@ pub async fn items(
         .reduce(Expr::and);
     let query = ItemsQuery {
         bbox,
-        datetime,
+        datetime: datetime.filter(|_| version.manifest.temporal.is_some()),
         filter,
         filter_boxes,
         sort,

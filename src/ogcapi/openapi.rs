@@ -1,6 +1,7 @@
 //! `/ogc/v1/api`: the OpenAPI 3.0 definition of every endpoint and parameter, made from the
 //! served collections and settings. Parameters are written inline in each operation (QGIS reads
-//! the page size from the `limit` parameter's `default` and `maximum`).
+//! the page size from the `limit` parameter's `default`; the maximum is in its description, since a
+//! larger limit is served as the maximum rather than refused).
 
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
@@ -96,8 +97,8 @@ pub fn document(state: &AppState) -> Value {
     });
     let limit = json!({
         "name": "limit", "in": "query", "required": false,
-        "description": "The largest number of features in a page.",
-        "schema": { "type": "integer", "minimum": 1, "maximum": settings.max_limit, "default": settings.default_limit },
+        "description": format!("The largest number of features in a page. At most {} are served: a larger limit is served as {}.", settings.max_limit, settings.max_limit),
+        "schema": { "type": "integer", "minimum": 1, "default": settings.default_limit },
         "style": "form", "explode": false
     });
     let bbox = json!({
@@ -106,9 +107,29 @@ pub fn document(state: &AppState) -> Value {
         "schema": { "type": "array", "minItems": 4, "maxItems": 6, "items": { "type": "number" } },
         "style": "form", "explode": false
     });
+    // Which collections `datetime` filters, and on which properties.
+    let temporal: Vec<String> = state
+        .catalog
+        .datasets
+        .iter()
+        .filter_map(|d| {
+            let id = d.id.as_str();
+            let v = state.engine.current(&d.id)?;
+            let t = v.manifest.temporal.as_ref()?;
+            Some(match &t.end {
+                Some(end) => format!("`{id}` (`{}`–`{end}`)", t.start),
+                None => format!("`{id}` (`{}`)", t.start),
+            })
+        })
+        .collect();
+    let temporal = if temporal.is_empty() {
+        "none".to_owned()
+    } else {
+        temporal.join(", ")
+    };
     let datetime = json!({
         "name": "datetime", "in": "query", "required": false,
-        "description": "Only features whose time lies in this instant or interval (RFC 3339; `..` for an open end). Only for collections with a temporal field.",
+        "description": format!("Only features whose time lies in this instant or interval (RFC 3339; `..` for an open end). Collections with a temporal property: {temporal}. Features of every other collection have no time and match every `datetime`."),
         "schema": { "type": "string" }, "style": "form", "explode": false
     });
     let filter = json!({

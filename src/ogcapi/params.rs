@@ -57,15 +57,21 @@ impl QueryParams {
     }
 }
 
-/// `limit`: 1 to `max`, `default` when absent.
+/// `limit`: a whole number from 1, `default` when absent. A number above `max` (even one too
+/// large for an integer) is served as `max`: OGC API Features Part 1, /req/core/fc-limit-response-1 C
+/// says a limit above the maximum SHALL NOT be an error.
 pub fn limit(value: Option<&str>, default: usize, max: usize) -> Result<usize, ApiError> {
     let Some(v) = value else { return Ok(default) };
-    match v.trim().parse::<u64>() {
-        Ok(n) if n >= 1 && n <= max as u64 => Ok(n as usize),
-        _ => Err(ApiError::InvalidParameter(format!(
-            "limit `{v}` is not an integer from 1 to {max}"
-        ))),
+    let digits = v.trim();
+    let whole = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    if !whole || digits.bytes().all(|b| b == b'0') {
+        return Err(ApiError::InvalidParameter(format!(
+            "limit `{v}` is not a whole number of at least 1 (larger numbers are served as {max})"
+        )));
     }
+    Ok(digits
+        .parse::<u64>()
+        .map_or(max, |n| usize::try_from(n).map_or(max, |n| n.min(max))))
 }
 
 /// `bbox`: `minx,miny,maxx,maxy` (or six numbers with heights, which are ignored) in CRS84.
@@ -312,12 +318,21 @@ mod tests {
     }
 
     #[test]
-    fn limit_is_bounded() {
+    fn limit_above_the_maximum_is_the_maximum() {
         assert_eq!(limit(None, 10, 100).unwrap(), 10);
         assert_eq!(limit(Some("100"), 10, 100).unwrap(), 100);
-        for bad in ["0", "101", "-1", "ten", "1e3", "99999999999999999999999"] {
+        assert_eq!(limit(Some("101"), 10, 100).unwrap(), 100);
+        assert_eq!(limit(Some("007"), 10, 100).unwrap(), 7);
+        assert_eq!(
+            limit(Some("99999999999999999999999"), 10, 100).unwrap(),
+            100
+        );
+        for bad in ["0", "000", "-1", "ten", "1e3", "1.5", "", " "] {
             let e = msg(limit(Some(bad), 10, 100).unwrap_err());
-            assert!(e.contains("is not an integer from 1 to 100"), "{bad}: {e}");
+            assert!(
+                e.contains("is not a whole number of at least 1"),
+                "{bad}: {e}"
+            );
         }
     }
 
