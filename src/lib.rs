@@ -1,8 +1,10 @@
 //! ontsluit: publishes GIS and statistical datasets as GeoParquet, served with DataFusion as
 //! OGC API Features.
 //!
-//! Data flows one way: [`catalog`] → [`ingest`] → [`store`] → [`engine`] → [`encode`] → [`http`].
-//! The HTTP layer never reads source files; ingest never serves.
+//! Data flows one way: [`catalog`] → [`ingest`] → [`store`] → [`engine`] → [`encode`] → the
+//! handlers ([`ogcapi`], [`sqlapi`], [`dcat`], [`downloads`], [`feeds`], [`web`]), which use the
+//! request edge ([`http`]). The router that mounts the handlers is here, at the top. The HTTP
+//! layer never reads source files; ingest never serves.
 
 pub mod catalog;
 pub mod crs;
@@ -16,17 +18,67 @@ pub mod http;
 pub mod ingest;
 pub mod ogcapi;
 pub mod sql;
+pub mod sqlapi;
 pub mod store;
 pub mod web;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
+use axum::http::{HeaderValue, Method};
+use axum::response::{IntoResponse, Response};
+use tower_http::cors::{Any, CorsLayer};
+
 pub use http::{AppState, Settings, SharedState};
 
-/// The application's router over the given state (tests build the real router with this).
-pub fn app(state: SharedState) -> axum::Router {
-    http::router(state)
+/// The application's router over the given state (tests build the real router with this): every
+/// handler module's routes, the `API-Version` header on the JSON APIs, CORS, and a 404 for the rest.
+pub fn app(state: SharedState) -> Router {
+    let api = ogcapi::routes()
+        .merge(sqlapi::routes())
+        .layer(axum::middleware::map_response(api_version_header));
+    Router::new()
+        .merge(web::routes())
+        .merge(dcat::routes())
+        .merge(api)
+        .merge(downloads::routes())
+        .merge(feeds::routes())
+        .fallback(not_found)
+        .with_state(state)
+        // Open data: any web page may read it (Leaflet, OpenLayers, notebooks).
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS, Method::POST])
+                .allow_headers(Any)
+                .expose_headers(Any),
+        )
+}
+
+async fn api_version_header(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert("API-Version", HeaderValue::from_static(http::API_VERSION));
+    response
+}
+
+/// Unknown paths: a path with a trailing slash is redirected to the path without it (permanent,
+/// method-preserving); anything else is a problem+json 404.
+async fn not_found(uri: axum::http::Uri) -> Response {
+    let path = uri.path();
+    if path.len() > 1 && path.ends_with('/') {
+        let mut target = path.trim_end_matches('/').to_owned();
+        if let Some(q) = uri.query() {
+            target.push('?');
+            target.push_str(q);
+        }
+        return axum::response::Redirect::permanent(&target).into_response();
+    }
+    http::error::ApiError::NotFound(format!(
+        "there is no resource at `{path}`; the API starts at /ogc/v1"
+    ))
+    .into_response()
 }
 
 /// How often the server looks for versions switched in by `ontsluit ingest`.

@@ -21,7 +21,7 @@ use crate::geom::Bbox;
 use crate::http::SharedState;
 use crate::http::error::ApiError;
 use crate::http::negotiate::{Lang, require_acceptable};
-use crate::ogcapi::params::{self, QueryParams};
+use crate::http::params::{self, QueryParams};
 use crate::store::Manifest;
 
 pub const ATOM: &str = "application/atom+xml";

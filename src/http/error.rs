@@ -79,6 +79,13 @@ impl From<EngineError> for ApiError {
     }
 }
 
+/// The store fails only on our side (a file that cannot be read, a broken manifest): 500, logged.
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();

@@ -1,15 +1,20 @@
-//! The HTTP layer: application state, router, cross-cutting layers and content negotiation.
-//! Handlers live with the API they implement ([`crate::ogcapi`], [`crate::web`]).
+//! The request edge: what every handler uses to read a request and write a response: the
+//! application state and settings, the one error type ([`error::ApiError`] → problem+json), the
+//! one table of media types and its negotiation ([`media`]), the response language
+//! ([`negotiate::Lang`]), strict query parameters ([`params`]), dataset lookups that answer 404
+//! the same way everywhere ([`lookup`]) and the typed link ([`link::Link`]).
+//!
+//! It imports no handler module: the handlers (`ogcapi`, `sqlapi`, `dcat`, `downloads`, `feeds`,
+//! `web`) import it, and the router that mounts them sits above all of them, in the crate root.
 
 pub mod error;
+pub mod link;
+pub mod lookup;
+pub mod media;
 pub mod negotiate;
+pub mod params;
 
 use std::sync::Arc;
-
-use axum::Router;
-use axum::http::{HeaderValue, Method};
-use axum::response::Response;
-use tower_http::cors::{Any, CorsLayer};
 
 use crate::catalog::Catalog;
 use crate::engine::Engine;
@@ -58,51 +63,9 @@ pub type SharedState = Arc<AppState>;
 /// The version of the JSON APIs, sent as `API-Version` (Dutch API design rules).
 pub const API_VERSION: &str = "1.0.0";
 
-async fn api_version_header(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert("API-Version", HeaderValue::from_static(API_VERSION));
-    response
-}
-
-/// Unknown paths: a path with a trailing slash is redirected to the path without it (permanent,
-/// method-preserving); anything else is a problem+json 404.
-async fn not_found(uri: axum::http::Uri) -> Response {
-    use axum::response::IntoResponse;
-    let path = uri.path();
-    if path.len() > 1 && path.ends_with('/') {
-        let mut target = path.trim_end_matches('/').to_owned();
-        if let Some(q) = uri.query() {
-            target.push('?');
-            target.push_str(q);
-        }
-        return axum::response::Redirect::permanent(&target).into_response();
+impl AppState {
+    /// The absolute URL of `path` (which starts with `/`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.settings.public_url)
     }
-    error::ApiError::NotFound(format!(
-        "there is no resource at `{path}`; the API starts at /ogc/v1"
-    ))
-    .into_response()
-}
-
-/// The whole application.
-pub fn router(state: SharedState) -> Router {
-    let api = crate::ogcapi::routes()
-        .merge(crate::sql::routes())
-        .layer(axum::middleware::map_response(api_version_header));
-    Router::new()
-        .merge(crate::web::routes())
-        .merge(crate::dcat::routes())
-        .merge(api)
-        .merge(crate::downloads::routes())
-        .merge(crate::feeds::routes())
-        .fallback(not_found)
-        .with_state(state)
-        // Open data: any web page may read it (Leaflet, OpenLayers, notebooks).
-        .layer(
-            CorsLayer::new()
-                .allow_origin(Any)
-                .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS, Method::POST])
-                .allow_headers(Any)
-                .expose_headers(Any),
-        )
 }

@@ -5,41 +5,64 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::formats::Format;
-use super::params::QueryParams;
-use super::{CONFORMANCE, CRS84, api_url, collection_document, json_response, link, require_json};
+use super::formats::FEATURE_FORMATS;
+use super::{CONFORMANCE, CRS84, api_url, collection, document_request, json_response};
 use crate::catalog::Dataset;
 use crate::crs::Crs;
 use crate::engine::DatasetVersion;
-use crate::http::SharedState;
 use crate::http::error::ApiError;
+use crate::http::link::Link;
+use crate::http::media::Format;
 use crate::http::negotiate::Lang;
+use crate::http::{AppState, SharedState};
 
+/// What the metadata documents of the API are offered as.
+const DOCUMENT: &[Format] = &[Format::Json];
 const JSON: &str = "application/json";
-pub const OPENAPI_JSON: &str = "application/vnd.oai.openapi+json;version=3.0";
 
 pub async fn landing(
     State(state): State<SharedState>,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let params = QueryParams::parse(q.as_deref(), &["f"])?;
-    require_json(&headers, params.get("f"))?;
-    let lang = Lang::from_headers(&headers);
+    let (format, lang) = document_request(&headers, q.as_deref(), DOCUMENT)?;
+    let conformance = api_url(&state, "/conformance");
+    let collections = api_url(&state, "/collections");
+    let links = [
+        Link::full(api_url(&state, ""), "self", JSON, "This document"),
+        Link::full(
+            api_url(&state, "/api"),
+            "service-desc",
+            Format::OpenApi.content_type(),
+            "The API definition (OpenAPI 3.0)",
+        ),
+        Link::full(
+            &conformance,
+            "conformance",
+            JSON,
+            "Conformance classes implemented",
+        ),
+        Link::full(
+            conformance,
+            "http://www.opengis.net/def/rel/ogc/1.0/conformance",
+            JSON,
+            "Conformance classes implemented",
+        ),
+        Link::full(&collections, "data", JSON, "The collections"),
+        Link::full(
+            collections,
+            "http://www.opengis.net/def/rel/ogc/1.0/data",
+            JSON,
+            "The collections",
+        ),
+        Link::full(state.url("/"), "alternate", "text/html", "Home page"),
+    ];
     let body = json!({
         "title": lang.pick(&state.catalog.title),
         "description": lang.pick(&state.catalog.description),
-        "links": [
-            link(api_url(&state, ""), "self", JSON, "This document"),
-            link(api_url(&state, "/api"), "service-desc", OPENAPI_JSON, "The API definition (OpenAPI 3.0)"),
-            link(api_url(&state, "/conformance"), "conformance", JSON, "Conformance classes implemented"),
-            link(api_url(&state, "/conformance"), "http://www.opengis.net/def/rel/ogc/1.0/conformance", JSON, "Conformance classes implemented"),
-            link(api_url(&state, "/collections"), "data", JSON, "The collections"),
-            link(api_url(&state, "/collections"), "http://www.opengis.net/def/rel/ogc/1.0/data", JSON, "The collections"),
-            link(format!("{}/", state.settings.public_url), "alternate", "text/html", "Home page"),
-        ],
+        "links": links,
     });
-    Ok(json_response(&body, JSON))
+    json_response(&body, format)
 }
 
 pub async fn conformance(
@@ -47,13 +70,12 @@ pub async fn conformance(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let params = QueryParams::parse(q.as_deref(), &["f"])?;
-    require_json(&headers, params.get("f"))?;
+    let (format, _) = document_request(&headers, q.as_deref(), DOCUMENT)?;
     let body = json!({
         "conformsTo": CONFORMANCE,
-        "links": [link(api_url(&state, "/conformance"), "self", JSON, "This document")],
+        "links": [Link::full(api_url(&state, "/conformance"), "self", JSON, "This document")],
     });
-    Ok(json_response(&body, JSON))
+    json_response(&body, format)
 }
 
 pub async fn collections(
@@ -61,46 +83,80 @@ pub async fn collections(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let params = QueryParams::parse(q.as_deref(), &["f"])?;
-    require_json(&headers, params.get("f"))?;
-    let lang = Lang::from_headers(&headers);
+    let (format, lang) = document_request(&headers, q.as_deref(), DOCUMENT)?;
     let collections: Vec<Value> = state
         .catalog
         .datasets
         .iter()
         .filter_map(|ds| {
-            state
-                .engine
-                .current(&ds.id)
-                .map(|v| collection_json(&state, ds, &v, lang))
+            let v = state.engine.current(&ds.id)?;
+            Some(collection_json(&state, ds, &v, lang))
         })
         .collect();
     let body = json!({
-        "links": [link(api_url(&state, "/collections"), "self", JSON, "This document")],
+        "links": [Link::full(api_url(&state, "/collections"), "self", JSON, "This document")],
         "collections": collections,
     });
-    Ok(json_response(&body, JSON))
+    json_response(&body, format)
 }
 
-pub async fn collection(
+pub async fn one_collection(
     State(state): State<SharedState>,
     Path(collection_id): Path<String>,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (ds, version, lang) = collection_document(&state, &collection_id, &headers, q.as_deref())?;
-    let body = collection_json(&state, ds, &version, lang);
-    Ok(json_response(&body, JSON))
+    let (format, lang) = document_request(&headers, q.as_deref(), DOCUMENT)?;
+    let (ds, version) = collection(&state, &collection_id)?;
+    json_response(&collection_json(&state, ds, &version, lang), format)
+}
+
+/// The links of a collection: itself, its features in every encoding, its schemas, its licence.
+fn collection_links(state: &AppState, ds: &Dataset) -> Vec<Link> {
+    let id = ds.id.as_str();
+    let url = |path: &str| api_url(state, &format!("/collections/{id}{path}"));
+    let schema = Format::JsonSchema.content_type();
+    let mut links = vec![
+        Link::full(url(""), "self", JSON, "This collection"),
+        Link::full(
+            url("/schema"),
+            "http://www.opengis.net/def/rel/ogc/1.0/schema",
+            schema,
+            "The schema of the features",
+        ),
+    ];
+    for (i, f) in FEATURE_FORMATS.iter().enumerate() {
+        let href = match i {
+            0 => url("/items"),
+            _ => format!("{}?f={}", url("/items"), f.token()),
+        };
+        links.push(Link::full(
+            href,
+            "items",
+            f.content_type(),
+            format!("The features ({})", f.title()),
+        ));
+    }
+    links.extend([
+        Link::full(
+            url("/queryables"),
+            "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+            schema,
+            "What the features can be filtered on",
+        ),
+        Link::full(
+            url("/sortables"),
+            "http://www.opengis.net/def/rel/ogc/1.0/sortables",
+            schema,
+            "What the features can be sorted on",
+        ),
+        Link::full(ds.licence.uri, "license", "text/html", ds.licence.title),
+    ]);
+    links
 }
 
 /// The description of one collection: metadata from the catalog, extent from the manifest.
-pub fn collection_json(
-    state: &crate::http::AppState,
-    ds: &Dataset,
-    v: &DatasetVersion,
-    lang: Lang,
-) -> Value {
-    let id = ds.id.as_str();
+pub fn collection_json(state: &AppState, ds: &Dataset, v: &DatasetVersion, lang: Lang) -> Value {
     let m = &v.manifest;
     let mut extent = json!({});
     if let Some(bbox) = m.geometry.as_ref().and_then(|g| g.bbox) {
@@ -113,7 +169,7 @@ pub fn collection_json(
         });
     }
     let mut body = json!({
-        "id": id,
+        "id": ds.id.as_str(),
         "title": lang.pick(&ds.title),
         "description": lang.pick(&ds.description),
         "keywords": ds.keywords,
@@ -122,35 +178,10 @@ pub fn collection_json(
         "itemType": "feature",
         "crs": if m.geometry.is_some() { Crs::ALL.map(Crs::uri).to_vec() } else { vec![CRS84] },
         "storageCrs": CRS84,
-        "links": [
-            link(api_url(state, &format!("/collections/{id}")), "self", JSON, "This collection"),
-            link(api_url(state, &format!("/collections/{id}/schema")), "http://www.opengis.net/def/rel/ogc/1.0/schema", "application/schema+json", "The schema of the features"),
-            link(api_url(state, &format!("/collections/{id}/queryables")), "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "What the features can be filtered on"),
-            link(api_url(state, &format!("/collections/{id}/sortables")), "http://www.opengis.net/def/rel/ogc/1.0/sortables", "application/schema+json", "What the features can be sorted on"),
-            link(ds.licence.uri.to_owned(), "license", "text/html", ds.licence.title),
-        ],
+        "links": collection_links(state, ds),
     });
     if extent.as_object().is_some_and(|o| !o.is_empty()) {
         body["extent"] = extent;
-    }
-    if let Some(links) = body["links"].as_array_mut() {
-        for (i, f) in Format::ALL.into_iter().enumerate() {
-            let href = api_url(state, &format!("/collections/{id}/items"));
-            let href = if i == 0 {
-                href
-            } else {
-                format!("{href}?f={}", f.name())
-            };
-            links.insert(
-                2 + i,
-                link(
-                    href,
-                    "items",
-                    f.media_type(),
-                    &format!("The features ({})", f.title()),
-                ),
-            );
-        }
     }
     body
 }

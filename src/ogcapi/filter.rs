@@ -1,19 +1,20 @@
 //! The `filter`, `filter-lang` and `filter-crs` parameters (OGC API Features Part 3): CQL2 text
-//! or JSON, parsed into the `cql2` AST and translated into a DataFusion expression over the
-//! version's queryables. Every failure is a 400 that says what and where.
+//! or JSON, parsed into the `cql2` AST (which `?property=value` parameters join, see
+//! [`super::queryables::property_conditions`]) and translated into a DataFusion expression over
+//! the version's queryables. Every failure is a 400 that says what and where.
 
-use super::params::QueryParams;
 use super::queryables;
 use crate::crs::{Crs, box_to_crs84, transform};
 use crate::engine::DatasetVersion;
 use crate::engine::filter::{Filter, Queryables, to_expr};
 use crate::http::error::ApiError;
+use crate::http::params::QueryParams;
 
 /// The filter languages accepted by `filter-lang`.
 pub const LANGUAGES: &[&str] = &["cql2-text", "cql2-json"];
 
-/// The parsed and translated `filter`, if one was given.
-pub fn from_params(params: &QueryParams, v: &DatasetVersion) -> Result<Option<Filter>, ApiError> {
+/// The `filter` parameter as a CQL2 expression over CRS84 (`filter-crs` undone), if one was given.
+pub fn parse(params: &QueryParams) -> Result<Option<cql2::Expr>, ApiError> {
     let lang = params.get("filter-lang").unwrap_or("cql2-text");
     if !LANGUAGES.contains(&lang) {
         return Err(ApiError::InvalidParameter(format!(
@@ -38,13 +39,16 @@ pub fn from_params(params: &QueryParams, v: &DatasetVersion) -> Result<Option<Fi
     if crs != Crs::Crs84 {
         to_crs84(&mut ast, crs)?;
     }
+    Ok(Some(ast))
+}
+
+/// A CQL2 expression as a DataFusion condition over the queryables of version `v`.
+pub fn translate(ast: &cql2::Expr, v: &DatasetVersion) -> Result<Filter, ApiError> {
     let q = Queryables {
         columns: queryables::columns(v),
         geometry: v.has_geometry(),
     };
-    to_expr(&ast, &q)
-        .map(Some)
-        .map_err(|e| ApiError::InvalidParameter(format!("filter: {e}")))
+    to_expr(ast, &q).map_err(|e| ApiError::InvalidParameter(format!("filter: {e}")))
 }
 
 /// Moves the geometry literals of a filter from `crs` into CRS84, where the data is. A `BBOX`

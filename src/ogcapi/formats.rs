@@ -5,96 +5,25 @@ use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::{Field, Schema};
-use axum::http::HeaderMap;
 
 use crate::crs::{Crs, CrsError, transform_wkb_array};
 use crate::encode::csv::CsvEncoder;
 use crate::encode::geojson::{
     EncodeError, FeatureEncoder, JsonFgOptions, PLACE_COLUMN, encoder_options,
 };
-use crate::http::error::ApiError;
-use crate::http::negotiate::choose;
+use crate::http::media::Format;
 use crate::ingest::GEOMETRY_COLUMN;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    GeoJson,
-    JsonFg,
-    Csv,
-    FlatGeobuf,
-}
-
-pub const GEOJSON: &str = "application/geo+json";
-pub const JSONFG: &str = "application/vnd.ogc.fg+json";
-pub const CSV: &str = "text/csv; charset=utf-8";
-pub const FLATGEOBUF: &str = "application/flatgeobuf";
+/// The encodings of features, in order of preference when the client has none.
+pub const FEATURE_FORMATS: &[Format] = &[
+    Format::GeoJson,
+    Format::JsonFg,
+    Format::Csv,
+    Format::FlatGeobuf,
+];
 
 /// JSON-FG conformance declared in each document (version 0.2, as PDOK serves).
 pub const JSONFG_CORE: &str = "http://www.opengis.net/spec/json-fg-1/0.2/conf/core";
-
-impl Format {
-    /// In order of preference when the client has none.
-    pub const ALL: [Format; 4] = [
-        Format::GeoJson,
-        Format::JsonFg,
-        Format::Csv,
-        Format::FlatGeobuf,
-    ];
-
-    pub fn media_type(self) -> &'static str {
-        match self {
-            Format::GeoJson => GEOJSON,
-            Format::JsonFg => JSONFG,
-            Format::Csv => CSV,
-            Format::FlatGeobuf => FLATGEOBUF,
-        }
-    }
-
-    /// The `f=` value.
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::GeoJson => "json",
-            Format::JsonFg => "jsonfg",
-            Format::Csv => "csv",
-            Format::FlatGeobuf => "fgb",
-        }
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Format::GeoJson => "GeoJSON",
-            Format::JsonFg => "JSON-FG",
-            Format::Csv => "CSV (geometry as WKT)",
-            Format::FlatGeobuf => "FlatGeobuf",
-        }
-    }
-
-    /// `f` wins; else the best match of `Accept` (`application/json` means GeoJSON).
-    pub fn from_request(f: Option<&str>, headers: &HeaderMap) -> Result<Format, ApiError> {
-        if let Some(f) = f {
-            return match f {
-                "json" | "geojson" => Ok(Format::GeoJson),
-                "jsonfg" => Ok(Format::JsonFg),
-                "csv" => Ok(Format::Csv),
-                "fgb" | "flatgeobuf" => Ok(Format::FlatGeobuf),
-                other => Err(ApiError::InvalidParameter(format!(
-                    "f `{other}` is not a format of features (available: json, jsonfg, csv, fgb)"
-                ))),
-            };
-        }
-        let offered = [GEOJSON, JSONFG, "text/csv", FLATGEOBUF, "application/json"];
-        match choose(headers, &offered) {
-            Some(1) => Ok(Format::JsonFg),
-            Some(2) => Ok(Format::Csv),
-            Some(3) => Ok(Format::FlatGeobuf),
-            Some(_) => Ok(Format::GeoJson),
-            None => Err(ApiError::NotAcceptable(format!(
-                "features are available as {}",
-                offered.join(", ")
-            ))),
-        }
-    }
-}
 
 /// How geometries of a batch are to be written.
 #[derive(Debug, Clone, Copy)]

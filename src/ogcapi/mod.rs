@@ -10,17 +10,23 @@ mod filter;
 pub mod formats;
 mod items;
 mod openapi;
+mod page;
 pub mod params;
 mod queryables;
+mod request;
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::catalog::{Dataset, DatasetId};
+use crate::catalog::Dataset;
 use crate::engine::DatasetVersion;
 use crate::http::error::ApiError;
+use crate::http::lookup::{self, Noun};
+use crate::http::media::{Format, negotiate};
+use crate::http::negotiate::Lang;
+use crate::http::params::QueryParams;
 use crate::http::{AppState, SharedState};
 
 /// Path of the API below the public URL.
@@ -71,7 +77,7 @@ pub fn routes() -> Router<SharedState> {
         )
         .route(
             &format!("{BASE_PATH}/collections/{{collection_id}}"),
-            get(collections::collection),
+            get(collections::one_collection),
         )
         .route(
             &format!("{BASE_PATH}/collections/{{collection_id}}/queryables"),
@@ -97,7 +103,7 @@ pub fn routes() -> Router<SharedState> {
 
 /// Absolute URL of an API path (`path` starts with `/`, or is empty for the landing page).
 pub fn api_url(state: &AppState, path: &str) -> String {
-    format!("{}{BASE_PATH}{path}", state.settings.public_url)
+    state.url(&format!("{BASE_PATH}{path}"))
 }
 
 /// Percent-encodes a value for use as one path segment (feature ids may hold spaces, `/`, `:`…).
@@ -111,66 +117,33 @@ pub fn path_segment(value: &str) -> String {
     percent_encoding::utf8_percent_encode(value, SEGMENT).to_string()
 }
 
-pub fn link(href: String, rel: &str, media_type: &str, title: &str) -> serde_json::Value {
-    serde_json::json!({ "href": href, "rel": rel, "type": media_type, "title": title })
+/// The start of every metadata document of the API (landing page, conformance, collections,
+/// queryables…): only `f` is accepted, and it or `Accept` must name one of `offered`.
+pub fn document_request(
+    headers: &HeaderMap,
+    query: Option<&str>,
+    offered: &[Format],
+) -> Result<(Format, Lang), ApiError> {
+    let params = QueryParams::parse(query, &["f"])?;
+    let format = negotiate(params.get("f"), headers, offered)?;
+    Ok((format, Lang::from_headers(headers)))
 }
 
-/// A served collection: its catalog entry and current version.
-pub fn collection_of<'a>(
+/// A served collection, or the API's 404.
+pub fn collection<'a>(
     state: &'a AppState,
     id: &str,
 ) -> Result<(&'a Dataset, std::sync::Arc<DatasetVersion>), ApiError> {
-    let not_found = || {
-        ApiError::NotFound(format!(
-            "there is no collection `{id}`; see {} for the list",
-            api_url(state, "/collections")
-        ))
-    };
-    let dataset_id = DatasetId::parse(id).ok_or_else(not_found)?;
-    let dataset = state
-        .catalog
-        .dataset(dataset_id.as_str())
-        .ok_or_else(not_found)?;
-    let version = state.engine.current(&dataset_id).ok_or_else(not_found)?;
-    Ok((dataset, version))
+    lookup::served(state, id, Noun::Collection)
 }
 
-/// The common start of a JSON document about one collection (its description, queryables,
-/// sortables): only `f` is accepted, the collection must be served, JSON must be acceptable.
-pub fn collection_document<'a>(
-    state: &'a AppState,
-    id: &str,
-    headers: &HeaderMap,
-    query: Option<&str>,
-) -> Result<
-    (
-        &'a Dataset,
-        std::sync::Arc<DatasetVersion>,
-        crate::http::negotiate::Lang,
-    ),
-    ApiError,
-> {
-    let params = params::QueryParams::parse(query, &["f"])?;
-    let (ds, version) = collection_of(state, id)?;
-    require_json(headers, params.get("f"))?;
-    Ok((
-        ds,
-        version,
-        crate::http::negotiate::Lang::from_headers(headers),
-    ))
-}
-
-/// A JSON response with the given media type.
-pub fn json_response(value: &serde_json::Value, media_type: &'static str) -> Response {
-    let mut response = value.to_string().into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
-    response
-}
-
-/// `f` and `Accept` checks shared by the JSON-only resources.
-pub fn require_json(headers: &HeaderMap, f: Option<&str>) -> Result<(), ApiError> {
-    params::json_format(f, &[])?;
-    crate::http::negotiate::require_acceptable(headers, &["application/json"])
+/// A JSON document in `format`.
+pub fn json_response(value: &impl serde::Serialize, format: Format) -> Result<Response, ApiError> {
+    let body = serde_json::to_vec(value).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut response = body.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    Ok(response)
 }

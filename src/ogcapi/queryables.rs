@@ -5,20 +5,20 @@ use arrow::datatypes::{DataType, TimeUnit};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use datafusion::common::{Column, ScalarValue};
-use datafusion::logical_expr::{Expr, lit};
 use serde_json::{Map, Value, json};
 
-use super::params::QueryParams;
-use super::{api_url, collection_document, json_response};
+use super::{api_url, collection, document_request, json_response};
 use crate::catalog::Dataset;
 use crate::engine::DatasetVersion;
-use crate::http::SharedState;
 use crate::http::error::ApiError;
+use crate::http::media::Format;
 use crate::http::negotiate::Lang;
+use crate::http::params::QueryParams;
+use crate::http::{AppState, SharedState};
 use crate::ingest::{BBOX_COLUMN, GEOMETRY_COLUMN, ID_COLUMN};
 
-const SCHEMA_JSON: &str = "application/schema+json";
+/// What the schema documents are offered as.
+const SCHEMAS: &[Format] = &[Format::JsonSchema];
 
 /// The non-spatial queryables of a version: every stored column but geometry and bbox.
 pub fn columns(v: &DatasetVersion) -> Vec<(String, DataType)> {
@@ -72,7 +72,8 @@ pub async fn sortables(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (ds, version, lang) = collection_document(&state, &collection_id, &headers, q.as_deref())?;
+    let (format, lang) = document_request(&headers, q.as_deref(), SCHEMAS)?;
+    let (ds, version) = collection(&state, &collection_id)?;
     let mut body = queryables_json(&state, ds, &version, lang);
     let sortable = sortable_columns(&version);
     if let Some(props) = body["properties"].as_object_mut() {
@@ -82,7 +83,7 @@ pub async fn sortables(
         &state,
         &format!("/collections/{}/sortables", ds.id)
     ));
-    Ok(json_response(&body, SCHEMA_JSON))
+    json_response(&body, format)
 }
 
 /// GeoParquet type names → Part 5 geometry formats.
@@ -99,12 +100,7 @@ fn geometry_format(types: &[String]) -> &'static str {
     }
 }
 
-pub fn queryables_json(
-    state: &crate::http::AppState,
-    ds: &Dataset,
-    v: &DatasetVersion,
-    lang: Lang,
-) -> Value {
+pub fn queryables_json(state: &AppState, ds: &Dataset, v: &DatasetVersion, lang: Lang) -> Value {
     let mut properties = Map::new();
     for (name, dt) in columns(v) {
         let mut p = json_type(&dt);
@@ -151,7 +147,8 @@ pub async fn schema(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (ds, version, lang) = collection_document(&state, &collection_id, &headers, q.as_deref())?;
+    let (format, lang) = document_request(&headers, q.as_deref(), SCHEMAS)?;
+    let (ds, version) = collection(&state, &collection_id)?;
     let mut body = queryables_json(&state, ds, &version, lang);
     body["$id"] = json!(api_url(&state, &format!("/collections/{}/schema", ds.id)));
     if let (Some(t), Some(props)) = (
@@ -177,7 +174,7 @@ pub async fn schema(
             p["x-ogc-propertySeq"] = json!(seq + 1);
         }
     }
-    Ok(json_response(&body, SCHEMA_JSON))
+    json_response(&body, format)
 }
 
 pub async fn queryables(
@@ -186,19 +183,25 @@ pub async fn queryables(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (ds, version, lang) = collection_document(&state, &collection_id, &headers, q.as_deref())?;
+    let (format, lang) = document_request(&headers, q.as_deref(), SCHEMAS)?;
+    let (ds, version) = collection(&state, &collection_id)?;
     let body = queryables_json(&state, ds, &version, lang);
-    Ok(json_response(&body, SCHEMA_JSON))
+    json_response(&body, format)
 }
 
-/// The typed literal for `value` compared with a column of type `dt`.
-fn literal(name: &str, dt: &DataType, value: &str) -> Result<Expr, ApiError> {
+/// The CQL2 literal of `value` for a column `name` of type `dt`: the value gets its column's
+/// type here, and the comparison is then checked and translated like any CQL2 `filter`.
+fn literal(name: &str, dt: &DataType, value: &str) -> Result<cql2::Expr, ApiError> {
     let wrong = |what: &str| {
         ApiError::InvalidParameter(format!("`{name}` holds {what}; `{value}` is not one"))
     };
     Ok(match dt {
-        DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => lit(value),
-        DataType::Boolean => lit(value.parse::<bool>().map_err(|_| wrong("true or false"))?),
+        DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => {
+            cql2::Expr::String(value.to_owned())
+        }
+        DataType::Boolean => {
+            cql2::Expr::Bool(value.parse::<bool>().map_err(|_| wrong("true or false"))?)
+        }
         DataType::Int8
         | DataType::Int16
         | DataType::Int32
@@ -206,29 +209,34 @@ fn literal(name: &str, dt: &DataType, value: &str) -> Result<Expr, ApiError> {
         | DataType::UInt8
         | DataType::UInt16
         | DataType::UInt32
-        | DataType::UInt64 => lit(value
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| wrong("whole numbers"))?),
-        DataType::Float16 | DataType::Float32 | DataType::Float64 => lit(value
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|f| f.is_finite())
-            .ok_or_else(|| wrong("numbers"))?),
-        DataType::Date32 => {
-            let d = chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
-                .map_err(|_| wrong("dates (YYYY-MM-DD)"))?;
-            let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
-            lit(ScalarValue::Date32(Some((d - epoch).num_days() as i32)))
-        }
-        DataType::Timestamp(TimeUnit::Millisecond, tz) => {
-            let t = chrono::DateTime::parse_from_rfc3339(value.trim())
-                .map_err(|_| wrong("RFC 3339 date-times"))?;
-            lit(ScalarValue::TimestampMillisecond(
-                Some(t.timestamp_millis()),
-                tz.clone(),
+        | DataType::UInt64 => cql2::Expr::Number(cql2::Number::Int(
+            value
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| wrong("whole numbers"))?,
+        )),
+        DataType::Float16 | DataType::Float32 | DataType::Float64 => {
+            cql2::Expr::Number(cql2::Number::Float(
+                value
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|f| f.is_finite())
+                    .ok_or_else(|| wrong("numbers"))?,
             ))
+        }
+        DataType::Date32 => cql2::Expr::Date(
+            value
+                .trim()
+                .parse::<cql2::Date>()
+                .map_err(|_| wrong("dates (YYYY-MM-DD)"))?,
+        ),
+        DataType::Timestamp(TimeUnit::Millisecond, _) => {
+            // Any RFC 3339 offset, as UTC (CQL2 timestamps are UTC).
+            let t = chrono::DateTime::parse_from_rfc3339(value.trim())
+                .map_err(|_| wrong("RFC 3339 date-times"))?
+                .with_timezone(&chrono::Utc);
+            cql2::Expr::Timestamp(timestamp(t).ok_or_else(|| wrong("RFC 3339 date-times"))?)
         }
         other => {
             return Err(ApiError::InvalidParameter(format!(
@@ -238,23 +246,44 @@ fn literal(name: &str, dt: &DataType, value: &str) -> Result<Expr, ApiError> {
     })
 }
 
-/// `?property=value` parameters (every parameter not in `reserved`): equality on the queryables
-/// of version `v`, typed by the column.
-pub fn property_equality(
+/// A UTC time as a CQL2 timestamp (years 0 to 9999).
+fn timestamp(t: chrono::DateTime<chrono::Utc>) -> Option<cql2::Timestamp> {
+    use chrono::{Datelike, Timelike};
+    Some(cql2::Timestamp {
+        date: cql2::Date {
+            year: u16::try_from(t.year()).ok().filter(|y| *y <= 9999)?,
+            month: u8::try_from(t.month()).ok()?,
+            day: u8::try_from(t.day()).ok()?,
+        },
+        hour: u8::try_from(t.hour()).ok()?,
+        minute: u8::try_from(t.minute()).ok()?,
+        second: u8::try_from(t.second()).ok()?,
+        nanosecond: t.nanosecond(),
+    })
+}
+
+/// `?property=value` parameters (every parameter not in `reserved`) as CQL2 equality conditions
+/// on the queryables of version `v`, each value typed by its column.
+pub fn property_conditions(
     params: &QueryParams,
     v: &DatasetVersion,
     reserved: &[&str],
-) -> Result<Option<Expr>, ApiError> {
+) -> Result<Vec<cql2::Expr>, ApiError> {
     let columns = columns(v);
-    let mut conditions = Vec::new();
-    for (name, value) in params.iter().filter(|(k, _)| !reserved.contains(k)) {
-        let Some((_, dt)) = columns.iter().find(|(c, _)| c == name) else {
-            return Err(ApiError::InvalidParameter(format!(
-                "unknown parameter `{name}`: not a queryable of this version"
-            )));
-        };
-        let column = Expr::Column(Column::new_unqualified(name));
-        conditions.push(column.eq(literal(name, dt, value)?));
-    }
-    Ok(conditions.into_iter().reduce(Expr::and))
+    params
+        .iter()
+        .filter(|(k, _)| !reserved.contains(k))
+        .map(|(name, value)| {
+            let Some((_, dt)) = columns.iter().find(|(c, _)| c == name) else {
+                return Err(ApiError::InvalidParameter(format!(
+                    "unknown parameter `{name}`: not a queryable of this version"
+                )));
+            };
+            Ok(cql2::Expr::Compare {
+                op: cql2::CompareOp::Eq,
+                left: Box::new(cql2::Expr::Property(name.to_owned())),
+                right: Box::new(literal(name, dt, value)?),
+            })
+        })
+        .collect()
 }

@@ -1,5 +1,6 @@
-//! The public, read-only SQL endpoint (`/sql/v1`): every dataset and catalog view as a table,
-//! ST_ functions, and limits that keep one query from hurting the others.
+//! The read-only SQL service behind `/sql/v1` ([`crate::sqlapi`]) and the catalog's views: every
+//! dataset and view as a table, ST_ functions, and limits that keep one query from hurting the
+//! others. No HTTP here.
 //!
 //! Invariants:
 //! - read-only by construction: statements are planned with DataFusion's [`SQLOptions`] with DDL,
@@ -13,9 +14,7 @@
 
 mod bbox_join;
 mod cooperative;
-pub mod format;
 pub mod functions;
-mod routes;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,8 +32,6 @@ use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
 use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
 use futures::StreamExt;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-
-pub use routes::routes;
 
 use crate::engine::Engine;
 

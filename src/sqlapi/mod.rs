@@ -1,4 +1,7 @@
-//! `GET/POST /sql/v1` (a query) and `GET /sql/v1/tables` (what can be queried).
+//! The SQL API: `GET/POST /sql/v1` (a query) and `GET /sql/v1/tables` (what can be queried),
+//! over the read-only SQL service ([`crate::sql`]), with the result formats of [`format`].
+
+pub mod format;
 
 use axum::Json;
 use axum::Router;
@@ -10,11 +13,11 @@ use axum::routing::get;
 use datafusion::common::ScalarValue;
 use futures::StreamExt;
 
-use super::format::{Format, encoder};
-use super::{SqlError, SqlRequest, SqlResult};
 use crate::http::SharedState;
 use crate::http::error::ApiError;
 use crate::ingest::{BBOX_COLUMN, GEOMETRY_COLUMN};
+use crate::sql::{SqlError, SqlRequest, SqlResult};
+use format::{Format, encoder};
 
 /// Response header: `true` when rows beyond the row limit were cut off.
 pub const TRUNCATED_HEADER: &str = "SQL-Truncated";

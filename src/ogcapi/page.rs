@@ -1,0 +1,512 @@
+//! Pages and single features as responses: their links (self, alternates, collection, next,
+//! prev), `numberMatched`, and their bodies in the requested encoding.
+//!
+//! A GeoJSON or JSON-FG page streams: the collection header, then each record batch's features
+//! as it arrives, then `numberReturned`, `timeStamp`, `links` and `numberMatched`. The engine is
+//! asked for `limit + 1` rows; the extra row only tells whether a `next` link is due. CSV and
+//! FlatGeobuf pages carry their links in a `Link` header (RFC 8288), so they read their page
+//! (bounded by the limit) before the first byte.
+
+use arrow::array::RecordBatch;
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use datafusion::execution::SendableRecordBatchStream;
+use futures::StreamExt;
+use serde_json::json;
+
+use super::formats::{FEATURE_FORMATS, JSONFG_CORE, JsonFeatures, Output};
+use super::params::Cursor;
+use super::request::{FeatureRequest, ItemsRequest};
+use super::{api_url, path_segment};
+use crate::catalog::Dataset;
+use crate::crs::Crs;
+use crate::encode::flatgeobuf::{FgbEncoder, FgbHeader, geometry_type_code};
+use crate::engine::DatasetVersion;
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::link::Link;
+use crate::http::media::Format;
+use crate::ingest::BBOX_COLUMN;
+
+const JSON: &str = "application/json";
+
+/// Where a page is, so that its links can be written once its length is known.
+pub struct PageLinks {
+    items_url: String,
+    collection_url: String,
+    format: Format,
+    kept: Vec<(String, String)>,
+    this: Option<Cursor>,
+    next: Cursor,
+    prev: Option<Cursor>,
+}
+
+impl PageLinks {
+    pub fn new(state: &AppState, ds: &Dataset, request: &ItemsRequest) -> PageLinks {
+        let version = request.version.version();
+        let offset = request.query.offset;
+        let limit = request.limit as u64;
+        PageLinks {
+            items_url: api_url(state, &format!("/collections/{}/items", ds.id)),
+            collection_url: api_url(state, &format!("/collections/{}", ds.id)),
+            format: request.format,
+            kept: request.kept.clone(),
+            this: request.cursor,
+            next: Cursor {
+                version,
+                offset: offset + limit,
+            },
+            prev: (offset > 0).then(|| Cursor {
+                version,
+                offset: offset.saturating_sub(limit),
+            }),
+        }
+    }
+
+    /// The page at `cursor`, in `format` (`None`: as the request named it, if it did).
+    fn href(&self, cursor: Option<Cursor>, format: Option<Format>) -> String {
+        let mut pairs: Vec<(String, String)> = self
+            .kept
+            .iter()
+            .filter(|(k, _)| format.is_none() || k != "f")
+            .cloned()
+            .collect();
+        if let Some(f) = format {
+            pairs.push(("f".into(), f.token().into()));
+        }
+        if let Some(c) = cursor {
+            pairs.push(("cursor".into(), c.encode()));
+        }
+        with_query(&self.items_url, pairs)
+    }
+
+    /// Self, the page in every other encoding, the collection, and next/prev where they exist.
+    pub fn links(&self, has_more: bool) -> Vec<Link> {
+        let media = self.format.content_type();
+        let mut links = vec![Link::full(
+            self.href(self.this, None),
+            "self",
+            media,
+            "This page",
+        )];
+        for other in FEATURE_FORMATS.iter().filter(|f| **f != self.format) {
+            links.push(Link::full(
+                self.href(self.this, Some(*other)),
+                "alternate",
+                other.content_type(),
+                format!("This page as {}", other.title()),
+            ));
+        }
+        links.push(Link::full(
+            &self.collection_url,
+            "collection",
+            JSON,
+            "The collection",
+        ));
+        if has_more {
+            links.push(Link::full(
+                self.href(Some(self.next), None),
+                "next",
+                media,
+                "Next page",
+            ));
+        }
+        if let Some(prev) = self.prev {
+            links.push(Link::full(
+                self.href(Some(prev), None),
+                "prev",
+                media,
+                "Previous page",
+            ));
+        }
+        links
+    }
+}
+
+/// `url` with `pairs` as its query string (none when empty).
+fn with_query(url: &str, pairs: Vec<(String, String)>) -> String {
+    if pairs.is_empty() {
+        return url.to_owned();
+    }
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    format!("{url}?{query}")
+}
+
+/// `Content-Crs` (Part 2): the CRS of the geometries in the response, as `<uri>`.
+fn content_crs(crs: Crs) -> (HeaderName, HeaderValue) {
+    (
+        HeaderName::from_static("content-crs"),
+        HeaderValue::from_str(&format!("<{}>", crs.uri())).expect("URIs are header-safe"),
+    )
+}
+
+/// Content type and `Content-Crs` of a feature response.
+fn with_headers(mut response: Response, format: Format, crs: Crs) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    let (name, value) = content_crs(crs);
+    headers.insert(name, value);
+    response
+}
+
+/// Published names of the temporal columns, for JSON-FG's `time`.
+fn time_columns(v: &DatasetVersion) -> Option<(String, Option<String>)> {
+    v.manifest
+        .temporal
+        .as_ref()
+        .map(|t| (t.start.clone(), t.end.clone()))
+}
+
+/// A page of features as a response: streamed for JSON, read first for CSV and FlatGeobuf.
+pub async fn page_response(
+    ds: &Dataset,
+    request: &ItemsRequest,
+    links: PageLinks,
+    output: Output,
+    stream: SendableRecordBatchStream,
+) -> Result<Response, ApiError> {
+    let version = &request.version;
+    let number_matched = request
+        .query
+        .is_unfiltered()
+        .then_some(version.manifest.row_count);
+    let limit = request.limit;
+    let response = match request.format {
+        Format::Csv | Format::FlatGeobuf => {
+            let (batches, has_more) = read_page(stream, limit).await?;
+            let body = tabular_body(batches, output, version, ds.id.as_str())?;
+            let mut response = Body::from(body).into_response();
+            let header_links: Vec<Link> = links
+                .links(has_more)
+                .into_iter()
+                .filter(|l| l.rel != "alternate")
+                .collect();
+            if let Ok(v) = HeaderValue::from_str(&Link::header_value(&header_links)) {
+                response.headers_mut().insert(header::LINK, v);
+            }
+            response
+        }
+        _ => {
+            let trailer = move |returned: usize, has_more: bool| -> Vec<u8> {
+                let mut tail = json!({
+                    "numberReturned": returned,
+                    "timeStamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    "links": links.links(has_more),
+                });
+                if let Some(n) = number_matched {
+                    tail["numberMatched"] = json!(n);
+                }
+                // `{"numberReturned":…}` → `],"numberReturned":…}` closes the features array.
+                let text = tail.to_string();
+                let mut out = b"],".to_vec();
+                out.extend_from_slice(&text.as_bytes()[1..]);
+                out
+            };
+            let header = match request.format {
+                Format::JsonFg => format!(
+                    "{{\"type\":\"FeatureCollection\",\"conformsTo\":[\"{JSONFG_CORE}\"],\"featureType\":{},\"coordRefSys\":\"{}\",\"features\":[",
+                    serde_json::to_string(ds.id.as_str()).expect("strings serialise"),
+                    request.crs.uri()
+                ),
+                _ => "{\"type\":\"FeatureCollection\",\"features\":[".to_owned(),
+            };
+            let features = PageFeatures {
+                output,
+                collection: ds.id.as_str().to_owned(),
+                time: time_columns(version),
+            };
+            let body = page_body(stream, limit, header, features, Box::new(trailer));
+            Body::from_stream(body).into_response()
+        }
+    };
+    Ok(with_headers(response, request.format, request.crs))
+}
+
+/// One feature as a response, with its links.
+pub fn feature_response(
+    state: &AppState,
+    ds: &Dataset,
+    feature_id: &str,
+    request: &FeatureRequest,
+    output: Output,
+    batch: RecordBatch,
+) -> Result<Response, ApiError> {
+    let format = request.format;
+    let feature_url = api_url(
+        state,
+        &format!("/collections/{}/items/{}", ds.id, path_segment(feature_id)),
+    );
+    let href = |f: Format| {
+        let mut pairs = request.kept.clone();
+        if f != format || request.explicit_format {
+            pairs.push(("f".into(), f.token().into()));
+        }
+        with_query(&feature_url, pairs)
+    };
+    let mut links = vec![Link::full(
+        href(format),
+        "self",
+        format.content_type(),
+        "This feature",
+    )];
+    for other in FEATURE_FORMATS.iter().filter(|f| **f != format) {
+        links.push(Link::full(
+            href(*other),
+            "alternate",
+            other.content_type(),
+            format!("This feature as {}", other.title()),
+        ));
+    }
+    links.push(Link::full(
+        api_url(state, &format!("/collections/{}", ds.id)),
+        "collection",
+        JSON,
+        "The collection",
+    ));
+    let internal = |e: &dyn std::fmt::Display| ApiError::Internal(e.to_string());
+    let body = match format {
+        Format::Csv | Format::FlatGeobuf => tabular_body(
+            vec![batch.slice(0, 1)],
+            output,
+            &request.version,
+            ds.id.as_str(),
+        )?,
+        _ => {
+            let prepared = output.prepare(batch).map_err(|e| internal(&e))?;
+            let time = time_columns(&request.version);
+            let features = JsonFeatures {
+                output,
+                collection: ds.id.as_str(),
+                time: time.as_ref().map(|(s, e)| (s.as_str(), e.as_deref())),
+            };
+            let links = serde_json::to_string(&links).map_err(|e| internal(&e))?;
+            let mut extra = format!(",\"links\":{links}");
+            if format == Format::JsonFg {
+                extra.push_str(&format!(
+                    ",\"conformsTo\":[\"{JSONFG_CORE}\"],\"coordRefSys\":\"{}\"",
+                    request.crs.uri()
+                ));
+            }
+            let mut out = Vec::new();
+            features
+                .write(&prepared, 1, true, extra.as_bytes(), &mut out)
+                .map_err(|e| internal(&e))?;
+            out
+        }
+    };
+    Ok(with_headers(body.into_response(), format, request.crs))
+}
+
+/// Reads the rows of a page: at most `limit`, and whether more follow.
+async fn read_page(
+    mut stream: SendableRecordBatchStream,
+    limit: usize,
+) -> Result<(Vec<RecordBatch>, bool), ApiError> {
+    let mut batches = Vec::new();
+    let mut rows = 0;
+    let mut has_more = false;
+    while let Some(batch) = stream.next().await {
+        let batch = batch.map_err(|e| ApiError::Internal(e.to_string()))?;
+        let room = limit - rows;
+        if batch.num_rows() > room {
+            has_more = true;
+        }
+        let take = batch.num_rows().min(room);
+        if take > 0 {
+            rows += take;
+            batches.push(batch.slice(0, take));
+        }
+        if has_more {
+            break;
+        }
+    }
+    Ok((batches, has_more))
+}
+
+/// A CSV or FlatGeobuf page from its batches.
+fn tabular_body(
+    batches: Vec<RecordBatch>,
+    output: Output,
+    v: &DatasetVersion,
+    name: &str,
+) -> Result<Vec<u8>, ApiError> {
+    let internal = |e: &dyn std::fmt::Display| ApiError::Internal(e.to_string());
+    let prepared = batches
+        .into_iter()
+        .map(|b| output.prepare(b))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| internal(&e))?;
+    let mut out = Vec::new();
+    let Some(schema) = prepared.first().map(|b| b.schema()) else {
+        // No rows: the header alone, from the stored columns.
+        return empty_tabular(output, v, name);
+    };
+    match output.format {
+        Format::Csv => {
+            let encoder = super::formats::csv_encoder(&schema, &output);
+            encoder.write_header(&mut out);
+            for b in &prepared {
+                encoder.write_batch(b, &mut out).map_err(|e| internal(&e))?;
+            }
+        }
+        _ => {
+            let encoder = FgbEncoder::new(&schema);
+            let count = prepared.iter().map(|b| b.num_rows() as u64).sum();
+            encoder.write_header(&fgb_header(output, v, name, count), &mut out);
+            for b in &prepared {
+                encoder
+                    .write_batch(b, b.num_rows(), &mut out)
+                    .map_err(|e| internal(&e))?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn fgb_header<'a>(output: Output, v: &DatasetVersion, name: &'a str, count: u64) -> FgbHeader<'a> {
+    let geometry_type = match v.manifest.geometry.as_ref().map(|g| g.types.as_slice()) {
+        Some([one]) => geometry_type_code(one),
+        _ => 0,
+    };
+    // FlatGeobuf writes longitude first, so CRS84 is EPSG:4326 in the format's convention.
+    let epsg = output.crs.epsg() as i32;
+    FgbHeader {
+        name,
+        title: None,
+        geometry_type,
+        epsg,
+        features_count: count,
+    }
+}
+
+fn empty_tabular(output: Output, v: &DatasetVersion, name: &str) -> Result<Vec<u8>, ApiError> {
+    let mut out = Vec::new();
+    let schema = v.schema();
+    let fields: Vec<_> = schema
+        .fields()
+        .iter()
+        .filter(|f| f.name() != BBOX_COLUMN)
+        .cloned()
+        .collect();
+    let schema = arrow::datatypes::Schema::new(fields);
+    match output.format {
+        Format::Csv => super::formats::csv_encoder(&schema, &output).write_header(&mut out),
+        _ => FgbEncoder::new(&schema).write_header(&fgb_header(output, v, name, 0), &mut out),
+    }
+    Ok(out)
+}
+
+type Trailer = Box<dyn FnOnce(usize, bool) -> Vec<u8> + Send>;
+
+enum Phase {
+    Header,
+    Features,
+    Done,
+}
+
+/// How a page writes its features (owned, so that the body stream is `'static`).
+struct PageFeatures {
+    output: Output,
+    collection: String,
+    time: Option<(String, Option<String>)>,
+}
+
+impl PageFeatures {
+    fn encode(&self, batch: RecordBatch, rows: usize, first: bool) -> Result<Vec<u8>, String> {
+        let batch = self.output.prepare(batch).map_err(|e| e.to_string())?;
+        let features = JsonFeatures {
+            output: self.output,
+            collection: &self.collection,
+            time: self.time.as_ref().map(|(s, e)| (s.as_str(), e.as_deref())),
+        };
+        let mut out = Vec::with_capacity(rows * 256);
+        features
+            .write(&batch, rows, first, b"", &mut out)
+            .map_err(|e| e.to_string())?;
+        Ok(out)
+    }
+}
+
+struct Page {
+    stream: SendableRecordBatchStream,
+    limit: usize,
+    returned: usize,
+    has_more: bool,
+    header: Option<String>,
+    features: PageFeatures,
+    trailer: Option<Trailer>,
+    phase: Phase,
+}
+
+/// The body of a page: header, features batch by batch, trailer. An error after the first byte
+/// can only end the stream early; it is logged, and the client sees a truncated (invalid) body.
+fn page_body(
+    stream: SendableRecordBatchStream,
+    limit: usize,
+    header: String,
+    features: PageFeatures,
+    trailer: Trailer,
+) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send {
+    let page = Page {
+        stream,
+        limit,
+        returned: 0,
+        has_more: false,
+        header: Some(header),
+        features,
+        trailer: Some(trailer),
+        phase: Phase::Header,
+    };
+    futures::stream::unfold(page, |mut page| async move {
+        loop {
+            match page.phase {
+                Phase::Header => {
+                    page.phase = Phase::Features;
+                    let header = page.header.take().unwrap_or_default();
+                    return Some((Ok(Bytes::from(header)), page));
+                }
+                Phase::Done => return None,
+                Phase::Features => {}
+            }
+            match page.stream.next().await {
+                Some(Ok(batch)) => {
+                    let room = page.limit - page.returned;
+                    if batch.num_rows() > room {
+                        page.has_more = true;
+                    }
+                    let rows = batch.num_rows().min(room);
+                    if rows == 0 {
+                        continue;
+                    }
+                    match page.features.encode(batch, rows, page.returned == 0) {
+                        Ok(bytes) => {
+                            page.returned += rows;
+                            return Some((Ok(Bytes::from(bytes)), page));
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "encoding a page failed");
+                            page.phase = Phase::Done;
+                            return Some((Err(std::io::Error::other(e.to_string())), page));
+                        }
+                    }
+                }
+                Some(Err(e)) => {
+                    tracing::error!(error = %e, "reading a page failed");
+                    page.phase = Phase::Done;
+                    return Some((Err(std::io::Error::other(e.to_string())), page));
+                }
+                None => {
+                    page.phase = Phase::Done;
+                    let trailer = page.trailer.take()?;
+                    return Some((Ok(Bytes::from(trailer(page.returned, page.has_more))), page));
+                }
+            }
+        }
+    })
+}
