@@ -75,6 +75,8 @@ pub struct Contact {
 #[derive(Debug, Clone)]
 pub struct Dataset {
     pub id: DatasetId,
+    /// The catalog file this entry was read from (for messages).
+    pub catalog_file: PathBuf,
     /// Line of the dataset's `id` in the catalog file.
     pub line: usize,
     pub title: Text,
@@ -111,6 +113,20 @@ impl Dataset {
             .unwrap_or(source_name)
     }
 
+    /// A problem with this entry found later than validation (e.g. by opening its source), as a
+    /// catalog error naming the file, `line`, this dataset and `field`.
+    pub fn issue(&self, line: usize, field: &str, message: String) -> CatalogError {
+        CatalogError {
+            file: self.catalog_file.clone(),
+            issues: vec![Issue {
+                line,
+                dataset: Some(self.id.to_string()),
+                field: field.to_owned(),
+                message,
+            }],
+        }
+    }
+
     /// Column metadata by *published* name.
     pub fn column_meta(&self, published: &str) -> Option<&ColumnMeta> {
         self.columns
@@ -126,6 +142,8 @@ pub struct Source {
     pub path: PathBuf,
     /// The path as written in the catalog.
     pub declared_path: String,
+    /// Line of the source's `path` in the catalog file (the dataset's line for a view).
+    pub line: usize,
     pub layer: Option<String>,
     /// CRS to assume instead of the one the source declares, e.g. `OGC:CRS84`.
     pub crs_override: Option<String>,

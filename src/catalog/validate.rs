@@ -113,13 +113,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Catalog, CatalogError> {
     let mut seen = HashSet::new();
     let mut datasets = Vec::new();
     for entry in &raw.dataset {
-        if let Some(ds) = validate_dataset(&mut c, entry, &sources_dir, &mut seen, false) {
+        if let Some(ds) = validate_dataset(&mut c, entry, path, &sources_dir, &mut seen, false) {
             datasets.push(ds);
         }
     }
     // Views after the datasets: ingest materialises them in this order.
     for entry in &raw.view {
-        if let Some(ds) = validate_dataset(&mut c, entry, &sources_dir, &mut seen, true) {
+        if let Some(ds) = validate_dataset(&mut c, entry, path, &sources_dir, &mut seen, true) {
             datasets.push(ds);
         }
     }
@@ -169,6 +169,7 @@ fn check_url(c: &mut Collector, value: &Spanned<String>, ds: Option<&str>, field
 fn validate_dataset(
     c: &mut Collector,
     entry: &Spanned<RawDataset>,
+    catalog_file: &Path,
     sources_dir: &Path,
     seen: &mut HashSet<String>,
     is_view: bool,
@@ -384,8 +385,10 @@ fn validate_dataset(
         return None;
     }
     let line = c.line_of(raw.id.span().start);
+    let source_line = source.map_or(line, |s| c.line_of(s.path.span().start));
     Some(Dataset {
         id: id?,
+        catalog_file: catalog_file.to_owned(),
         line,
         title: raw.title.clone(),
         description: raw.description.clone(),
@@ -397,6 +400,7 @@ fn validate_dataset(
         source: Source {
             path,
             declared_path,
+            line: source_line,
             layer: source.and_then(|s| s.layer.clone()),
             crs_override: source.and_then(|s| s.crs.as_ref().map(|c| c.get_ref().clone())),
             open_options: source.map(|s| s.open_options.clone()).unwrap_or_default(),

@@ -41,6 +41,9 @@ pub const ID_COLUMN: &str = "id";
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
+    /// A problem of the catalog entry that only opening the source shows (e.g. a missing CRS).
+    #[error(transparent)]
+    Catalog(#[from] crate::catalog::CatalogError),
     #[error("dataset `{dataset}`: {message}")]
     Source { dataset: String, message: String },
     #[error("dataset `{dataset}`: {source}")]

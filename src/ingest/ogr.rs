@@ -1,7 +1,9 @@
 //! Reading a source with GDAL/OGR into Arrow arrays, reprojected to CRS84.
 //!
 //! Every vector format GDAL reads works here (GeoJSON, GeoPackage, Shapefile, CSV with coordinates
-//! or WKT, FlatGeobuf, …). Withheld columns are never read into memory.
+//! or WKT, FlatGeobuf, …). Withheld columns are never read into memory. `check` ([`probe`]) and
+//! `ingest` ([`read`]) judge the opened layer with the same function (`inspect`): named columns,
+//! reserved names, and a CRS for any geometry.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -118,9 +120,10 @@ fn source_srs(
 ) -> Result<Option<SpatialRef>, IngestError> {
     let mut srs = match &ds.source.crs_override {
         Some(def) => Some(SpatialRef::from_definition(def).map_err(|e| {
-            IngestError::source(
-                ds,
-                format!("source.crs `{def}` is not a CRS GDAL knows: {e}"),
+            ds.issue(
+                ds.source.line,
+                "source.crs",
+                format!("`{def}` is not a CRS GDAL knows: {e}"),
             )
         })?),
         None => layer.spatial_ref(),
@@ -132,20 +135,141 @@ fn source_srs(
     Ok(srs)
 }
 
-/// Opens the source and describes it without reading features.
+/// What `check` and `ingest` both decide from the opened layer, in one place so that `check`
+/// fails exactly where `ingest` would, with the same message.
+struct LayerPlan {
+    /// Every source column, in source order.
+    columns: Vec<String>,
+    /// `None` for a table (a layer without a geometry column), which needs no CRS.
+    geometry: Option<GeometryPlan>,
+}
+
+struct GeometryPlan {
+    /// The CRS the coordinates are in: `source.crs`, else the one the source declares.
+    srs: SpatialRef,
+    /// Into CRS84; `None` when the source already is in CRS84.
+    to_crs84: Option<CoordTransform>,
+}
+
+impl LayerPlan {
+    fn crs_label(&self) -> Option<String> {
+        self.geometry.as_ref().and_then(|g| srs_label(&g.srs))
+    }
+}
+
+/// Checks the opened layer against the catalog entry: every column it names exists, no published
+/// name is reserved, and geometry comes with a CRS that transforms to CRS84.
+fn inspect(ds: &Dataset, layer: &gdal::vector::Layer) -> Result<LayerPlan, IngestError> {
+    let columns: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
+    check_columns_exist(ds, &columns)?;
+    check_reserved_names(ds, &columns)?;
+    if layer.defn().geom_fields().count() == 0 {
+        return Ok(LayerPlan {
+            columns,
+            geometry: None,
+        });
+    }
+    let Some(srs) = source_srs(ds, layer)? else {
+        return Err(no_crs(ds, layer).into());
+    };
+    let mut crs84 =
+        SpatialRef::from_epsg(4326).map_err(|e| IngestError::source(ds, e.to_string()))?;
+    crs84.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let to_crs84 = if srs == crs84 {
+        None
+    } else {
+        Some(CoordTransform::new(&srs, &crs84).map_err(|e| {
+            IngestError::source(
+                ds,
+                format!("cannot transform from the source CRS to CRS84: {e}"),
+            )
+        })?)
+    };
+    Ok(LayerPlan {
+        columns,
+        geometry: Some(GeometryPlan { srs, to_crs84 }),
+    })
+}
+
+/// The error for a layer with geometry but no CRS (a CSV with coordinate columns, a Shapefile
+/// without `.prj`, GML without `srsName`), suggesting a CRS from the extent of its coordinates.
+fn no_crs(ds: &Dataset, layer: &gdal::vector::Layer) -> crate::catalog::CatalogError {
+    // Forced: a CSV knows its extent only after reading it, which is affordable on this path.
+    let extent = layer
+        .get_extent()
+        .ok()
+        .map(|e| [e.MinX, e.MinY, e.MaxX, e.MaxY]);
+    ds.issue(
+        ds.source.line,
+        "source.crs",
+        format!(
+            "the source has geometry but declares no CRS; {}",
+            crs_suggestion(extent)
+        ),
+    )
+}
+
+/// RD New's domain (EPSG:28992, metres): the Netherlands and its surroundings.
+const RD_NEW_DOMAIN: [f64; 4] = [-7_000.0, 289_000.0, 300_000.0, 629_000.0];
+
+/// What to tell whoever wrote the catalog when the source has no CRS, judged by the extent
+/// `[minx, miny, maxx, maxy]` of its coordinates: longitude/latitude, RD New, or unknown.
+fn crs_suggestion(extent: Option<[f64; 4]>) -> String {
+    let Some([minx, miny, maxx, maxy]) =
+        extent.filter(|e| e.iter().all(|v| v.is_finite()) && e[0] <= e[2] && e[1] <= e[3])
+    else {
+        return "add the CRS of its coordinates to the source, e.g. crs = \"EPSG:28992\" (RD New) \
+                or crs = \"OGC:CRS84\" (longitude/latitude)"
+            .into();
+    };
+    let within = |[x0, y0, x1, y1]: [f64; 4]| minx >= x0 && maxx <= x1 && miny >= y0 && maxy <= y1;
+    let coordinates = format!("x {minx} to {maxx} and y {miny} to {maxy}");
+    if within([-180.0, -90.0, 180.0, 90.0]) {
+        format!(
+            "add crs = \"OGC:CRS84\" to the source (its coordinates, {coordinates}, look like longitude/latitude)"
+        )
+    } else if within(RD_NEW_DOMAIN) {
+        format!(
+            "add crs = \"EPSG:28992\" to the source (its coordinates, {coordinates}, look like RD New)"
+        )
+    } else {
+        format!(
+            "add the CRS of its coordinates ({coordinates}, neither longitude/latitude nor RD New) \
+             to the source, e.g. crs = \"EPSG:25831\" (ETRS89 / UTM 31N) or crs = \"EPSG:3857\" \
+             (Web Mercator)"
+        )
+    }
+}
+
+/// Opens the source and describes it without reading features; fails where [`read`] would fail
+/// before its first feature.
 pub fn probe(ds: &Dataset) -> Result<SourceSummary, IngestError> {
     let gdal = open(ds)?;
     let layer = layer(ds, &gdal)?;
-    let srs = source_srs(ds, &layer)?;
-    let columns: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
-    check_columns_exist(ds, &columns)?;
+    let plan = inspect(ds, &layer)?;
     Ok(SourceSummary {
         driver: gdal.driver().short_name(),
         layer: layer.name(),
         feature_count: layer.feature_count(),
-        crs: srs.as_ref().and_then(srs_label),
-        columns,
+        crs: plan.crs_label(),
+        columns: plan.columns,
     })
+}
+
+/// A source column published under a name ontsluit reserves (`geometry`, `bbox`) is an error.
+fn check_reserved_names(ds: &Dataset, columns: &[String]) -> Result<(), IngestError> {
+    let kept = columns.iter().filter(|c| !ds.withhold.contains(c));
+    for name in kept {
+        if crate::catalog::RESERVED_COLUMNS.contains(&ds.published_name(name)) {
+            return Err(IngestError::source(
+                ds,
+                format!(
+                    "the source column `{name}` has a name ontsluit reserves; rename it with [dataset.columns.{name}] name = \"…\""
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Every column the catalog names (key, temporal, withheld, described) must exist in the source.
@@ -338,38 +462,9 @@ fn datetime_millis(feature: &gdal::vector::Feature, idx: usize) -> Option<i64> {
 pub fn read(ds: &Dataset, progress: &dyn Fn(u64, u64)) -> Result<SourceTable, IngestError> {
     let gdal = open(ds)?;
     let mut layer = layer(ds, &gdal)?;
-    let all_columns: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
-    check_columns_exist(ds, &all_columns)?;
-    let has_geometry = layer.defn().geom_fields().count() > 0;
-    let srs = if has_geometry {
-        source_srs(ds, &layer)?
-    } else {
-        None
-    };
-    let transform = match &srs {
-        Some(src) => {
-            let mut crs84 =
-                SpatialRef::from_epsg(4326).map_err(|e| IngestError::source(ds, e.to_string()))?;
-            crs84.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-            if *src == crs84 {
-                None
-            } else {
-                Some(CoordTransform::new(src, &crs84).map_err(|e| {
-                    IngestError::source(
-                        ds,
-                        format!("cannot transform from the source CRS to CRS84: {e}"),
-                    )
-                })?)
-            }
-        }
-        None if has_geometry => {
-            return Err(IngestError::source(
-                ds,
-                "the source declares no CRS; set source.crs (e.g. \"EPSG:28992\")".into(),
-            ));
-        }
-        None => None,
-    };
+    let plan = inspect(ds, &layer)?;
+    let has_geometry = plan.geometry.is_some();
+    let transform = plan.geometry.as_ref().and_then(|g| g.to_crs84.as_ref());
 
     // Columns to publish: every source column that is not withheld, under its published name.
     let c_defn = unsafe { gdal_sys::OGR_L_GetLayerDefn(layer.c_layer()) };
@@ -385,17 +480,6 @@ pub fn read(ds: &Dataset, progress: &dyn Fn(u64, u64)) -> Result<SourceTable, In
         };
         let (builder, dt) = Builder::for_ogr(field.field_type(), boolean);
         kept.push((idx, name, builder, dt));
-    }
-    for (_, name, _, _) in &kept {
-        let published = ds.published_name(name);
-        if crate::catalog::RESERVED_COLUMNS.contains(&published) {
-            return Err(IngestError::source(
-                ds,
-                format!(
-                    "the source column `{name}` has a name ontsluit reserves; rename it with [dataset.columns.{name}] name = \"…\""
-                ),
-            ));
-        }
     }
 
     let total = layer.feature_count();
@@ -427,7 +511,7 @@ pub fn read(ds: &Dataset, progress: &dyn Fn(u64, u64)) -> Result<SourceTable, In
             match feature.geometry().filter(|g| !g.is_empty()) {
                 Some(g) => {
                     let mut g = g.clone();
-                    if let Some(t) = &transform {
+                    if let Some(t) = transform {
                         g.transform_inplace(t).map_err(|e| {
                             IngestError::source(
                                 ds,
@@ -472,7 +556,7 @@ pub fn read(ds: &Dataset, progress: &dyn Fn(u64, u64)) -> Result<SourceTable, In
     Ok(SourceTable {
         driver: gdal.driver().short_name(),
         layer: layer.name(),
-        crs: srs.as_ref().and_then(srs_label),
+        crs: plan.crs_label(),
         fields,
         source_names,
         geometry: has_geometry.then_some(GeometryColumn { wkb, bbox, types }),
@@ -495,6 +579,40 @@ pub fn wkb_array(wkb: &[Option<Vec<u8>>]) -> ArrayRef {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_crs_is_suggested_from_the_extent() {
+        assert_eq!(
+            crs_suggestion(Some([5.1103, 52.0894, 5.1214, 52.0907])),
+            "add crs = \"OGC:CRS84\" to the source (its coordinates, x 5.1103 to 5.1214 and y \
+             52.0894 to 52.0907, look like longitude/latitude)"
+        );
+        // The whole world in longitude/latitude is still longitude/latitude.
+        assert!(crs_suggestion(Some([-180.0, -90.0, 180.0, 90.0])).contains("OGC:CRS84"));
+        assert_eq!(
+            crs_suggestion(Some([136020.0, 455750.0, 136876.0, 455870.0])),
+            "add crs = \"EPSG:28992\" to the source (its coordinates, x 136020 to 136876 and y \
+             455750 to 455870, look like RD New)"
+        );
+        // UTM 31N around Utrecht: neither; no guess at one CRS, but the numbers and examples.
+        let utm = crs_suggestion(Some([646000.0, 5773000.0, 647000.0, 5774000.0]));
+        assert!(
+            utm.starts_with(
+                "add the CRS of its coordinates (x 646000 to 647000 and y 5773000 to 5774000, \
+                 neither longitude/latitude nor RD New) to the source"
+            ),
+            "{utm}"
+        );
+        // No extent (an empty layer) or a meaningless one: both examples.
+        for extent in [
+            None,
+            Some([f64::NAN, 0.0, 1.0, 1.0]),
+            Some([1.0, 0.0, 0.0, 1.0]),
+        ] {
+            let s = crs_suggestion(extent);
+            assert!(s.contains("EPSG:28992") && s.contains("OGC:CRS84"), "{s}");
+        }
+    }
 
     #[test]
     fn gzipped_sources_go_through_vsigzip() {
