@@ -174,15 +174,29 @@ pub fn negotiate(
     })
 }
 
-/// The canonical tokens of `offered`, for messages (`json, csv, fgb`), without repeats.
+/// The token that names `format` among `offered`: its first token that no earlier offer has
+/// (GeoJSON is `json` among the features, `geojson` beside plain JSON in SQL results).
+pub fn token_among(format: Format, offered: &[Format]) -> &'static str {
+    let earlier: Vec<Format> = offered
+        .iter()
+        .copied()
+        .take_while(|o| *o != format)
+        .collect();
+    format
+        .tokens()
+        .iter()
+        .copied()
+        .find(|t| !earlier.iter().any(|e| e.tokens().contains(t)))
+        .unwrap_or(format.token())
+}
+
+/// The tokens of `offered`, for messages: `json, csv, fgb`.
 pub fn tokens(offered: &[Format]) -> String {
-    let mut seen: Vec<&str> = Vec::new();
-    for o in offered {
-        if !seen.contains(&o.token()) {
-            seen.push(o.token());
-        }
-    }
-    seen.join(", ")
+    offered
+        .iter()
+        .map(|o| token_among(*o, offered))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The offered format the `Accept` header prefers, if it admits any.
@@ -342,6 +356,26 @@ mod tests {
             negotiate(None, &accept("text/html,*/*;q=0.8"), &dcat).unwrap(),
             Format::Html
         );
+    }
+
+    #[test]
+    fn sql_results_follow_the_preferred_known_format() {
+        let sql = [
+            Format::Json,
+            Format::Csv,
+            Format::GeoJson,
+            Format::Arrow,
+            Format::Parquet,
+        ];
+        let pick = |a: &str| negotiate(None, &accept(a), &sql);
+        assert_eq!(pick("text/csv").unwrap(), Format::Csv);
+        assert_eq!(
+            pick("application/geo+json;q=0.5, application/vnd.apache.arrow.stream").unwrap(),
+            Format::Arrow
+        );
+        assert_eq!(pick("*/*").unwrap(), Format::Json);
+        assert_eq!(pick("application/x-parquet").unwrap(), Format::Parquet);
+        assert_eq!(pick("image/png").unwrap_err().status(), 406);
     }
 
     #[test]

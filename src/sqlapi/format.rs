@@ -14,70 +14,19 @@ use bytes::Bytes;
 
 use crate::encode::csv::CsvEncoder;
 use crate::geom::WkbColumn;
+use crate::http::media::Format;
 
 /// Decimals of coordinates in JSON and GeoJSON results (about 1 mm in degrees).
 const DECIMALS: u32 = 8;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Json,
-    Csv,
-    GeoJson,
-    Arrow,
-    Parquet,
-}
-
-impl Format {
-    /// The `f=` token.
-    pub fn from_token(t: &str) -> Option<Format> {
-        Some(match t {
-            "json" => Format::Json,
-            "csv" => Format::Csv,
-            "geojson" => Format::GeoJson,
-            "arrow" => Format::Arrow,
-            "parquet" => Format::Parquet,
-            _ => return None,
-        })
-    }
-
-    pub const TOKENS: &str = "json, csv, geojson, arrow, parquet";
-
-    pub fn media_type(self) -> &'static str {
-        match self {
-            Format::Json => "application/json",
-            Format::Csv => "text/csv; charset=utf-8",
-            Format::GeoJson => "application/geo+json",
-            Format::Arrow => "application/vnd.apache.arrow.stream",
-            Format::Parquet => "application/vnd.apache.parquet",
-        }
-    }
-
-    /// From an `Accept` header: the first media range (in the client's order of preference)
-    /// that names one of the formats; JSON for wildcards or nothing known.
-    pub fn from_accept(accept: &str) -> Option<Format> {
-        let mut ranges: Vec<(f32, String)> = accept
-            .split(',')
-            .map(|part| {
-                let mut it = part.split(';');
-                let media = it.next().unwrap_or("").trim().to_ascii_lowercase();
-                let q = it
-                    .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse().ok()))
-                    .unwrap_or(1.0);
-                (q, media)
-            })
-            .filter(|(q, _)| *q > 0.0)
-            .collect();
-        ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
-        ranges.iter().find_map(|(_, m)| match m.as_str() {
-            "application/json" | "*/*" | "application/*" => Some(Format::Json),
-            "text/csv" | "text/*" => Some(Format::Csv),
-            "application/geo+json" => Some(Format::GeoJson),
-            "application/vnd.apache.arrow.stream" => Some(Format::Arrow),
-            "application/vnd.apache.parquet" | "application/x-parquet" => Some(Format::Parquet),
-            _ => None,
-        })
-    }
-}
+/// The result formats, in order of preference when the client has none.
+pub const RESULT_FORMATS: &[Format] = &[
+    Format::Json,
+    Format::Csv,
+    Format::GeoJson,
+    Format::Arrow,
+    Format::Parquet,
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
@@ -116,6 +65,12 @@ pub fn encoder(format: Format, schema: Arc<Schema>) -> Result<Box<dyn Encoder>, 
         }
         Format::Arrow => Box::new(ArrowStream::new(schema)?),
         Format::Parquet => Box::new(ParquetFile::new(schema)?),
+        other => {
+            return Err(FormatError::Encode(format!(
+                "{} is not a result format",
+                other.title()
+            )));
+        }
     })
 }
 
@@ -438,21 +393,5 @@ impl Encoder for ParquetFile {
     fn end(&mut self, _rows: usize, _truncated: bool) -> Result<Bytes, FormatError> {
         let w = self.writer.take().ok_or_else(|| encode_err("closed"))?;
         Ok(Bytes::from(w.into_inner().map_err(encode_err)?))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn accept_picks_the_preferred_known_format() {
-        assert_eq!(Format::from_accept("text/csv"), Some(Format::Csv));
-        assert_eq!(
-            Format::from_accept("application/geo+json;q=0.5, application/vnd.apache.arrow.stream"),
-            Some(Format::Arrow)
-        );
-        assert_eq!(Format::from_accept("*/*"), Some(Format::Json));
-        assert_eq!(Format::from_accept("image/png"), None);
     }
 }

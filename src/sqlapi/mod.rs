@@ -15,9 +15,10 @@ use futures::StreamExt;
 
 use crate::http::SharedState;
 use crate::http::error::ApiError;
+use crate::http::media::{self, Format};
 use crate::ingest::{BBOX_COLUMN, GEOMETRY_COLUMN};
 use crate::sql::{SqlError, SqlRequest, SqlResult};
-use format::{Format, encoder};
+use format::{RESULT_FORMATS, encoder};
 
 /// Response header: `true` when rows beyond the row limit were cut off.
 pub const TRUNCATED_HEADER: &str = "SQL-Truncated";
@@ -44,23 +45,7 @@ impl From<SqlError> for ApiError {
 
 /// `f=` wins over `Accept`; neither means JSON.
 fn negotiate(f: Option<&str>, headers: &HeaderMap) -> Result<Format, ApiError> {
-    if let Some(token) = f {
-        return Format::from_token(token).ok_or_else(|| {
-            ApiError::InvalidParameter(format!(
-                "f: `{token}` is not a result format (one of {})",
-                Format::TOKENS
-            ))
-        });
-    }
-    match headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) {
-        None => Ok(Format::Json),
-        Some(accept) => Format::from_accept(accept).ok_or_else(|| {
-            ApiError::NotAcceptable(format!(
-                "none of `{accept}` is a result format; offered: application/json, text/csv, \
-                 application/geo+json, application/vnd.apache.arrow.stream, application/vnd.apache.parquet"
-            ))
-        }),
-    }
+    media::negotiate(f, headers, RESULT_FORMATS)
 }
 
 /// Positional parameters from JSON values: numbers, text, booleans, null.
@@ -222,7 +207,7 @@ async fn respond(
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(format.media_type()),
+        HeaderValue::from_static(format.content_type()),
     );
     h.insert(
         TRUNCATED_HEADER,

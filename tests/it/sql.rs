@@ -267,7 +267,7 @@ async fn results_in_every_format() {
     assert_problem(
         &get(&state, &query_uri("SELECT 1", &[("f", "xlsx")])).await,
         400,
-        "not a result format",
+        "not a format of this resource (available: json, csv, geojson, arrow, parquet)",
     );
     let r = get_with(
         &state,
