@@ -151,7 +151,7 @@ fn main() -> ExitCode {
 }
 
 fn load_catalog(common: &Common) -> anyhow::Result<Catalog> {
-    Catalog::load(&common.catalog).map_err(|e| anyhow::anyhow!("{e}"))
+    ontsluit::load_catalog(&common.catalog).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 fn check(common: &Common) -> anyhow::Result<ExitCode> {
@@ -326,6 +326,12 @@ fn serve(
             .filter(|id| state.engine.current(id).is_some())
             .count();
         let total = state.engine.dataset_ids().count();
+        let closed = state.catalog.datasets.len() - total;
+        if closed > 0 {
+            tracing::info!(
+                "{closed} datasets are not public: described in the catalog, their data not served"
+            );
+        }
         if served < total {
             tracing::warn!(
                 "{} of {total} datasets have not been ingested yet (run `ontsluit ingest`)",

@@ -65,9 +65,7 @@ pub async fn collections(
     require_json(&headers, params.get("f"))?;
     let lang = Lang::from_headers(&headers);
     let collections: Vec<Value> = state
-        .catalog
-        .datasets
-        .iter()
+        .served_datasets()
         .filter_map(|ds| {
             state
                 .engine

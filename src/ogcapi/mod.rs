@@ -128,8 +128,7 @@ pub fn collection_of<'a>(
     };
     let dataset_id = DatasetId::parse(id).ok_or_else(not_found)?;
     let dataset = state
-        .catalog
-        .dataset(dataset_id.as_str())
+        .served_dataset(dataset_id.as_str())
         .ok_or_else(not_found)?;
     let version = state.engine.current(&dataset_id).ok_or_else(not_found)?;
     Ok((dataset, version))

@@ -78,9 +78,7 @@ fn f_param(formats: &[&str]) -> Value {
 pub fn document(state: &AppState) -> Value {
     let settings = &state.settings;
     let ids: Vec<&str> = state
-        .catalog
-        .datasets
-        .iter()
+        .served_datasets()
         .filter(|d| state.engine.current(&d.id).is_some())
         .map(|d| d.id.as_str())
         .collect();
