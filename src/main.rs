@@ -173,13 +173,22 @@ fn check(common: &Common) -> anyhow::Result<ExitCode> {
         eprintln!("{e}");
     }
     for ds in &catalog.datasets {
+        // Said where it is easy to miss: such a dataset is ingested, but its data is not served.
+        let closed = if ds.is_public() {
+            String::new()
+        } else {
+            format!(
+                "; {}: described in DCAT only, its data not served",
+                ds.dcat.access_rights.labels().1
+            )
+        };
         if ds.view_sql.is_some() {
-            println!("view  {:<28} computed by SQL at ingest", ds.id);
+            println!("view  {:<28} computed by SQL at ingest{closed}", ds.id);
             continue;
         }
         match ingest::probe(ds) {
             Ok(s) => println!(
-                "ok    {:<28} {} layer `{}`, {} features, CRS {}, {} columns",
+                "ok    {:<28} {} layer `{}`, {} features, CRS {}, {} columns{closed}",
                 ds.id,
                 s.driver,
                 s.layer,

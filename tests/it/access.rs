@@ -418,9 +418,20 @@ async fn the_binary_refuses_a_leaking_view_and_serves_only_public_data() {
         "{stderr}"
     );
 
-    // Without the leaking view: ingest and serve on a real socket.
+    // Without the leaking view: check says what is not served; ingest and serve on a socket.
     let ok = tempfile::tempdir().unwrap();
     let catalog = write_catalog(ok.path(), &entries("non-public"));
+    let out = Command::new(BIN)
+        .args(["check", "--catalog"])
+        .arg(ok.path().join("catalog.toml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("columns; restricted: described in DCAT only, its data not served"),
+        "{stdout}"
+    );
     let data = ok.path().join("data");
     ingest_all(&catalog, &data, &[]);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
