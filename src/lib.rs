@@ -109,6 +109,22 @@ pub async fn serve(listener: tokio::net::TcpListener, state: SharedState) -> std
         .await
 }
 
+/// Reads and validates a catalog file, with the rule that needs SQL besides: a public view may
+/// not read a dataset that is not public ([`ingest::view_access_issues`]). `check`, `ingest` and
+/// `serve` all load the catalog through this.
+pub fn load_catalog(path: &std::path::Path) -> Result<catalog::Catalog, catalog::CatalogError> {
+    let catalog = catalog::Catalog::load(path)?;
+    let issues = ingest::view_access_issues(&catalog);
+    if issues.is_empty() {
+        Ok(catalog)
+    } else {
+        Err(catalog::CatalogError {
+            file: catalog.file.clone(),
+            issues,
+        })
+    }
+}
+
 /// Builds the state: the catalog, the engine over the data dir, the settings.
 pub async fn state(
     catalog: catalog::Catalog,

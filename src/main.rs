@@ -151,7 +151,7 @@ fn main() -> ExitCode {
 }
 
 fn load_catalog(common: &Common) -> anyhow::Result<Catalog> {
-    Catalog::load(&common.catalog).map_err(|e| anyhow::anyhow!("{e}"))
+    ontsluit::load_catalog(&common.catalog).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 fn check(common: &Common) -> anyhow::Result<ExitCode> {
@@ -173,13 +173,22 @@ fn check(common: &Common) -> anyhow::Result<ExitCode> {
         eprintln!("{e}");
     }
     for ds in &catalog.datasets {
+        // Said where it is easy to miss: such a dataset is ingested, but its data is not served.
+        let closed = if ds.is_public() {
+            String::new()
+        } else {
+            format!(
+                "; {}: described in DCAT only, its data not served",
+                ds.dcat.access_rights.labels().1
+            )
+        };
         if ds.view_sql.is_some() {
-            println!("view  {:<28} computed by SQL at ingest", ds.id);
+            println!("view  {:<28} computed by SQL at ingest{closed}", ds.id);
             continue;
         }
         match ingest::probe(ds) {
             Ok(s) => println!(
-                "ok    {:<28} {} layer `{}`, {} features, CRS {}, {} columns",
+                "ok    {:<28} {} layer `{}`, {} features, CRS {}, {} columns{closed}",
                 ds.id,
                 s.driver,
                 s.layer,
@@ -326,6 +335,12 @@ fn serve(
             .filter(|id| state.engine.current(id).is_some())
             .count();
         let total = state.engine.dataset_ids().count();
+        let closed = state.catalog.datasets.len() - total;
+        if closed > 0 {
+            tracing::info!(
+                "{closed} datasets are not public: described in the catalog, their data not served"
+            );
+        }
         if served < total {
             tracing::warn!(
                 "{} of {total} datasets have not been ingested yet (run `ontsluit ingest`)",

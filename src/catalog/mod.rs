@@ -127,6 +127,13 @@ impl Dataset {
         }
     }
 
+    /// Whether the dataset's data is open (`access_rights = "public"`, the default). Only public
+    /// datasets are served (collections, SQL, downloads, feeds); a `restricted` or `non-public`
+    /// one is ingested and stored like any other, but only described in DCAT.
+    pub fn is_public(&self) -> bool {
+        self.dcat.access_rights == AccessRights::Public
+    }
+
     /// Column metadata by *published* name.
     pub fn column_meta(&self, published: &str) -> Option<&ColumnMeta> {
         self.columns

@@ -5,6 +5,9 @@
 //! Every node has an IRI (no blank nodes), so the serialisations compare triple by triple. Nodes
 //! the shapes constrain by class (licences, themes, media types, documents…) are typed explicitly:
 //! a validator sees only this graph, not the vocabularies.
+//!
+//! A dataset that is not public is a `dcat:Dataset` with its `dct:accessRights` and nothing that
+//! leads to its data: no distribution, no data service serving it, no link to a collection.
 
 use std::collections::BTreeSet;
 
@@ -79,12 +82,14 @@ pub fn build(catalog: &Catalog, urls: &Urls, scope: Scope<'_>) -> Graph {
     };
     let publisher = b.publisher();
     let contact = b.contact();
-    let services = b.services(entries, &publisher, &contact);
+    // The APIs serve the public datasets only; with none in scope, there is no service to name.
+    let served: Vec<&Entry> = entries.iter().filter(|e| e.dataset.is_public()).collect();
+    let services = (!served.is_empty()).then(|| b.services(&served, &publisher, &contact));
     for e in entries {
-        b.dataset(e, &publisher, &contact, &services);
+        b.dataset(e, &publisher, &contact, services.as_ref());
     }
     if let Scope::Catalog(entries) = scope {
-        b.catalog(entries, &publisher, &contact, &services);
+        b.catalog(entries, &publisher, &contact, services.as_ref());
     }
     b.g
 }
@@ -135,10 +140,10 @@ impl Builder<'_> {
         c
     }
 
-    /// The OGC API and the SQL endpoint, each serving every dataset in scope.
+    /// The OGC API and the SQL endpoint, each serving the (public) datasets in `entries`.
     fn services(
         &mut self,
-        entries: &[Entry],
+        entries: &[&Entry],
         publisher: &NamedNode,
         contact: &NamedNode,
     ) -> Services {
@@ -243,13 +248,13 @@ impl Builder<'_> {
         Services { ogc, sql }
     }
 
-    /// A dataset with everything DCAT-AP-NL asks for, and its distributions.
+    /// A dataset with everything DCAT-AP-NL asks for, and its distributions if it is public.
     fn dataset(
         &mut self,
         e: &Entry,
         publisher: &NamedNode,
         contact: &NamedNode,
-        services: &Services,
+        services: Option<&Services>,
     ) {
         let ds = e.dataset;
         let m = e.manifest;
@@ -318,10 +323,14 @@ impl Builder<'_> {
         {
             self.add(&d, DCT, "conformsTo", s);
         }
-        // The JSON Schema of the published properties (every column is queryable).
-        let schema = format!("{}/queryables", self.urls.collection(id));
-        if let Some(s) = self.standard(&schema, Some("JSON Schema of the dataset's properties")) {
-            self.add(&d, DCT, "conformsTo", s);
+        // The JSON Schema of the published properties (every column is queryable); a dataset
+        // that is not public has no collection to publish it.
+        if ds.is_public() {
+            let schema = format!("{}/queryables", self.urls.collection(id));
+            if let Some(s) = self.standard(&schema, Some("JSON Schema of the dataset's properties"))
+            {
+                self.add(&d, DCT, "conformsTo", s);
+            }
         }
         for uri in &ds.dcat.conforms_to {
             if let Some(s) = self.standard(uri, None) {
@@ -349,6 +358,10 @@ impl Builder<'_> {
         );
         self.add(&d, DCT, "provenance", provenance);
 
+        // Described, not distributed: its data is not open (until access is authenticated).
+        let Some(services) = services.filter(|_| ds.is_public()) else {
+            return;
+        };
         for f in DOWNLOADS.iter().filter(|f| f.offered(e.manifest)) {
             let dist = self.download(e, f);
             self.add(&d, DCAT, "distribution", dist);
@@ -425,7 +438,7 @@ impl Builder<'_> {
         entries: &[Entry],
         publisher: &NamedNode,
         contact: &NamedNode,
-        services: &Services,
+        services: Option<&Services>,
     ) {
         let cat = self.catalog;
         let c = NamedNode::new_unchecked(self.urls.catalog());
@@ -472,7 +485,9 @@ impl Builder<'_> {
             let d = NamedNode::new_unchecked(self.urls.dataset(e.dataset.id.as_str()));
             self.add(&c, DCAT, "dataset", d);
         }
-        self.add(&c, DCAT, "service", services.ogc.clone());
-        self.add(&c, DCAT, "service", services.sql.clone());
+        if let Some(services) = services {
+            self.add(&c, DCAT, "service", services.ogc.clone());
+            self.add(&c, DCAT, "service", services.sql.clone());
+        }
     }
 }

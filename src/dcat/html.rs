@@ -118,13 +118,18 @@ pub fn catalog_page(catalog: &Catalog, urls: &Urls, entries: &[Entry], lang: Lan
     for e in entries {
         let d = e.dataset;
         let (nl, en) = data_theme_labels(d.theme.code());
+        let mut name = link(
+            &format!("{}?f=html", urls.dataset(d.id.as_str())),
+            lang.pick(&d.title),
+        );
+        if !d.is_public() {
+            let (rights_nl, rights_en) = d.dcat.access_rights.labels();
+            let _ = write!(name, " ({})", t(lang, rights_nl, rights_en));
+        }
         let _ = writeln!(
             main,
             "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            link(
-                &format!("{}?f=html", urls.dataset(d.id.as_str())),
-                lang.pick(&d.title)
-            ),
+            name,
             esc(lang.pick(&d.description)),
             esc(match lang {
                 Lang::Nl => nl,
@@ -270,6 +275,73 @@ pub fn dataset_page(catalog: &Catalog, urls: &Urls, e: &Entry, lang: Lang) -> St
         (t(lang, "Plaats", "Place"), places),
     ]));
 
+    if d.is_public() {
+        main.push_str(&distributions(urls, e, lang));
+    } else {
+        let _ = write!(
+            main,
+            "<section aria-labelledby=\"access\">\n<h2 id=\"access\">{}</h2>\n<p>{}</p>\n</section>\n",
+            t(lang, "Toegang", "Access"),
+            t(
+                lang,
+                "Deze dataset is niet openbaar: hij wordt hier beschreven, maar de gegevens zijn niet te downloaden of via de API's op te vragen. Neem contact op voor toegang.",
+                "This dataset is not public: it is described here, but its data cannot be downloaded or queried through the APIs. Contact us for access."
+            ),
+        );
+    }
+
+    if !m.columns.is_empty() {
+        let _ = write!(
+            main,
+            "<section aria-labelledby=\"columns\">\n<h2 id=\"columns\">{}</h2>\n<table>\n<caption>{}</caption>\n\
+             <thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead>\n<tbody>\n",
+            t(lang, "Kolommen", "Columns"),
+            t(
+                lang,
+                "Eigenschappen van elk object",
+                "Properties of each feature"
+            ),
+            t(lang, "Naam", "Name"),
+            t(lang, "Omschrijving", "Description"),
+            t(lang, "Type", "Type"),
+        );
+        for c in &m.columns {
+            let meta = d.column_meta(&c.name);
+            let mut about = meta
+                .and_then(|m| m.title.as_ref())
+                .map(|t| esc(lang.pick(t)))
+                .unwrap_or_default();
+            if let Some(desc) = meta.and_then(|m| m.description.as_ref()) {
+                let _ = write!(about, " — {}", esc(lang.pick(desc)));
+            }
+            if let Some(unit) = meta.and_then(|m| m.unit.as_deref()) {
+                let _ = write!(about, " ({})", esc(unit));
+            }
+            let _ = writeln!(
+                main,
+                "<tr><th scope=\"row\"><code>{}</code></th><td>{about}</td><td><code>{}</code></td></tr>",
+                esc(&c.name),
+                esc(&c.data_type)
+            );
+        }
+        main.push_str("</tbody>\n</table>\n</section>\n");
+    }
+    main.push_str(&alternates(lang, &urls.dataset(id)));
+    let nav = format!(
+        "{} › {}",
+        link(&format!("{}/", urls_base(urls)), t(lang, "Home", "Home")),
+        link(
+            &format!("{}?f=html", urls.catalog()),
+            t(lang, "Catalogus", "Catalog")
+        ),
+    );
+    page(lang, title, &nav, &main)
+}
+
+/// The downloads and APIs of a public dataset.
+fn distributions(urls: &Urls, e: &Entry, lang: Lang) -> String {
+    let (id, m) = (e.dataset.id.as_str(), e.manifest);
+    let mut main = String::new();
     let _ = write!(
         main,
         "<section aria-labelledby=\"downloads\">\n<h2 id=\"downloads\">{}</h2>\n<table>\n<caption>{}</caption>\n\
@@ -320,51 +392,5 @@ pub fn dataset_page(catalog: &Catalog, urls: &Urls, e: &Entry, lang: Lang) -> St
             &format!("{} {id}", t(lang, "SQL-tabel", "SQL table"))
         ),
     );
-
-    if !m.columns.is_empty() {
-        let _ = write!(
-            main,
-            "<section aria-labelledby=\"columns\">\n<h2 id=\"columns\">{}</h2>\n<table>\n<caption>{}</caption>\n\
-             <thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead>\n<tbody>\n",
-            t(lang, "Kolommen", "Columns"),
-            t(
-                lang,
-                "Eigenschappen van elk object",
-                "Properties of each feature"
-            ),
-            t(lang, "Naam", "Name"),
-            t(lang, "Omschrijving", "Description"),
-            t(lang, "Type", "Type"),
-        );
-        for c in &m.columns {
-            let meta = d.column_meta(&c.name);
-            let mut about = meta
-                .and_then(|m| m.title.as_ref())
-                .map(|t| esc(lang.pick(t)))
-                .unwrap_or_default();
-            if let Some(desc) = meta.and_then(|m| m.description.as_ref()) {
-                let _ = write!(about, " — {}", esc(lang.pick(desc)));
-            }
-            if let Some(unit) = meta.and_then(|m| m.unit.as_deref()) {
-                let _ = write!(about, " ({})", esc(unit));
-            }
-            let _ = writeln!(
-                main,
-                "<tr><th scope=\"row\"><code>{}</code></th><td>{about}</td><td><code>{}</code></td></tr>",
-                esc(&c.name),
-                esc(&c.data_type)
-            );
-        }
-        main.push_str("</tbody>\n</table>\n</section>\n");
-    }
-    main.push_str(&alternates(lang, &urls.dataset(id)));
-    let nav = format!(
-        "{} › {}",
-        link(&format!("{}/", urls_base(urls)), t(lang, "Home", "Home")),
-        link(
-            &format!("{}?f=html", urls.catalog()),
-            t(lang, "Catalogus", "Catalog")
-        ),
-    );
-    page(lang, title, &nav, &main)
+    main
 }

@@ -3,6 +3,10 @@
 //!
 //! The graph is built per request from the catalog and the current versions' manifests (a few
 //! hundred triples per dataset): it always describes exactly what is being served.
+//!
+//! Datasets that are not public (`access_rights = "restricted"` or `"non-public"`) are described
+//! too, with their access rights, from their stored manifest (the engine does not open them),
+//! but with no distribution and no data service: nothing here points at their data.
 
 mod distributions;
 pub mod format;
@@ -26,6 +30,7 @@ use crate::engine::DatasetVersion;
 use crate::http::SharedState;
 use crate::http::error::ApiError;
 use crate::http::negotiate::Lang;
+use crate::store::Manifest;
 pub use format::Format;
 pub use graph::{Entry, Scope, Urls, build};
 
@@ -41,33 +46,73 @@ struct FormatParam {
     f: Option<String>,
 }
 
-/// The served datasets' current versions and first-version dates, in catalog order.
+/// The current version a dataset is described by.
+enum Described {
+    /// A served (public) dataset: the engine's current version.
+    Served(Arc<DatasetVersion>),
+    /// A dataset that is not public: its current manifest, read from the store.
+    Stored(Box<Manifest>),
+}
+
+impl Described {
+    fn manifest(&self) -> &Manifest {
+        match self {
+            Described::Served(v) => &v.manifest,
+            Described::Stored(m) => m,
+        }
+    }
+}
+
+/// The ingested datasets' current versions and first-version dates, in catalog order: the
+/// served ones from the engine, the others (not public) from the store.
 async fn current_versions(state: &SharedState, only: Option<&DatasetId>) -> Versions {
-    let picked: Vec<(usize, Arc<DatasetVersion>)> = state
+    let picked: Vec<(usize, Option<Arc<DatasetVersion>>)> = state
         .catalog
         .datasets
         .iter()
         .enumerate()
         .filter(|(_, d)| only.is_none_or(|id| *id == d.id))
-        .filter_map(|(i, d)| state.engine.current(&d.id).map(|v| (i, v)))
+        .filter_map(|(i, d)| {
+            if state.engine.serves(&d.id) {
+                state.engine.current(&d.id).map(|v| (i, Some(v)))
+            } else {
+                Some((i, None))
+            }
+        })
         .collect();
     let st = state.clone();
-    let ids: Vec<DatasetId> = picked
+    let wanted: Vec<(DatasetId, bool)> = picked
         .iter()
-        .map(|(i, _)| st.catalog.datasets[*i].id.clone())
+        .map(|(i, v)| (st.catalog.datasets[*i].id.clone(), v.is_none()))
         .collect();
-    // The first version's manifest is a small file read; off the async workers all the same.
-    let firsts = tokio::task::spawn_blocking(move || {
-        ids.iter()
-            .map(|id| first_version_created(&st, id))
+    // Manifests are small file reads; off the async workers all the same.
+    let read = tokio::task::spawn_blocking(move || {
+        wanted
+            .iter()
+            .map(|(id, stored)| {
+                let manifest = if *stored {
+                    st.engine.store().current_manifest(id).ok().flatten()
+                } else {
+                    None
+                };
+                (manifest, first_version_created(&st, id))
+            })
             .collect::<Vec<_>>()
     })
     .await
     .unwrap_or_default();
     picked
         .into_iter()
-        .enumerate()
-        .map(|(n, (i, v))| (i, v, firsts.get(n).copied().flatten()))
+        .zip(read)
+        .filter_map(|((i, served), (stored, first))| {
+            let described = match (served, stored) {
+                (Some(v), _) => Described::Served(v),
+                (None, Some(m)) => Described::Stored(Box::new(m)),
+                // Not public and not ingested: nothing to describe yet, like a public one.
+                (None, None) => return None,
+            };
+            Some((i, described, first))
+        })
         .collect()
 }
 
@@ -110,14 +155,14 @@ async fn dataset(
     represent(&state, Scope::Dataset(&entry), format, &headers)
 }
 
-type Versions = Vec<(usize, Arc<DatasetVersion>, Option<DateTime<Utc>>)>;
+type Versions = Vec<(usize, Described, Option<DateTime<Utc>>)>;
 
 fn entries<'a>(state: &'a SharedState, versions: &'a Versions) -> Vec<Entry<'a>> {
     versions
         .iter()
         .map(|(i, v, first)| Entry {
             dataset: &state.catalog.datasets[*i],
-            manifest: &v.manifest,
+            manifest: v.manifest(),
             first_version: *first,
         })
         .collect()

@@ -166,10 +166,11 @@ pub fn compression() -> CompressionLayer<CompressWhen> {
     CompressionLayer::new().compress_when(textual as CompressWhen)
 }
 
-/// The catalog dataset named in the path.
+/// The served dataset named in the path (a dataset that is not public is not found: its data,
+/// versions and feed are not open).
 pub fn dataset<'a>(state: &'a SharedState, id: &str) -> Result<&'a Dataset, ApiError> {
     DatasetId::parse(id)
-        .and_then(|id| state.catalog.dataset(id.as_str()))
+        .and_then(|id| state.served_dataset(id.as_str()))
         .ok_or_else(|| ApiError::NotFound(format!("there is no dataset `{id}`")))
 }
 

@@ -4,6 +4,11 @@
 //! so a new version switched in by ingest never tears a response; paging cursors name their
 //! version, which stays readable while it is on disk. Queries are DataFusion expressions built
 //! from typed values, never SQL text.
+//!
+//! Only public datasets are opened ([`Engine::open`]): a `restricted` or `non-public` dataset has
+//! no table, no current version and no old versions here, so nothing that serves data through
+//! the engine (collections, items, SQL, streamed downloads) can reach it. Its versions are still
+//! ingested and stored, so making it public later needs no new ingest.
 
 pub mod accent;
 pub mod filter;
@@ -48,6 +53,9 @@ pub enum EngineError {
     NotIngested(DatasetId),
     #[error("version {version} of dataset `{dataset}` is no longer available")]
     VersionGone { dataset: DatasetId, version: u64 },
+    /// Not a dataset this engine opens (not in the catalog, or not public).
+    #[error("dataset `{0}` is not served")]
+    NotServed(DatasetId),
 }
 
 /// One immutable version of a dataset, ready to query.
@@ -126,8 +134,26 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Opens the current version of every catalog dataset that has been ingested.
+    /// Opens the current version of every *public* catalog dataset that has been ingested: the
+    /// engine that serves. Datasets that are not public stay closed to it.
     pub async fn open(store: Store, catalog: &Catalog) -> Result<Engine, EngineError> {
+        Self::open_datasets(store, catalog, true).await
+    }
+
+    /// Opens every catalog dataset, public or not. Only for computing a view that is itself not
+    /// public, at ingest; never for serving.
+    pub async fn open_including_non_public(
+        store: Store,
+        catalog: &Catalog,
+    ) -> Result<Engine, EngineError> {
+        Self::open_datasets(store, catalog, false).await
+    }
+
+    async fn open_datasets(
+        store: Store,
+        catalog: &Catalog,
+        public_only: bool,
+    ) -> Result<Engine, EngineError> {
         // One partition: a file's rows come back in stored (Hilbert) order, so offsets page stably.
         let config = SessionConfig::new()
             .with_target_partitions(1)
@@ -141,6 +167,7 @@ impl Engine {
             current: catalog
                 .datasets
                 .iter()
+                .filter(|d| d.is_public() || !public_only)
                 .map(|d| (d.id.clone(), ArcSwapOption::empty()))
                 .collect(),
             pinned: Mutex::new(HashMap::new()),
@@ -208,9 +235,14 @@ impl Engine {
         &self.store
     }
 
-    /// Ids of the served datasets (ingested or not), in catalog order.
+    /// Ids of the served datasets (ingested or not), in id order.
     pub fn dataset_ids(&self) -> impl Iterator<Item = &DatasetId> {
         self.current.keys()
+    }
+
+    /// Whether the engine serves this dataset (it is in the catalog and public), ingested or not.
+    pub fn serves(&self, id: &DatasetId) -> bool {
+        self.current.contains_key(id)
     }
 
     /// The current version of a dataset, if it has been ingested.
@@ -224,6 +256,10 @@ impl Engine {
         id: &DatasetId,
         version: u64,
     ) -> Result<Arc<DatasetVersion>, EngineError> {
+        // Old versions are read from the store: only those of served datasets.
+        if !self.serves(id) {
+            return Err(EngineError::NotServed(id.clone()));
+        }
         if let Some(cur) = self.current(id).filter(|c| c.version() == version) {
             return Ok(cur);
         }

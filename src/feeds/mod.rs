@@ -1,6 +1,6 @@
 //! Atom feeds (RFC 4287) of dataset versions, in the style of INSPIRE Atom download feeds:
-//! `/feeds/datasets.atom` (every kept version of every dataset, newest first) and
-//! `/datasets/{id}/feed.atom`. Each entry is one version: what changed (added, removed,
+//! `/feeds/datasets.atom` (every kept version of every served, i.e. public, dataset, newest
+//! first) and `/datasets/{id}/feed.atom`. Each entry is one version: what changed (added, removed,
 //! changed features), where (`georss:polygon` of the change extent) and its downloads
 //! (`rel="alternate"` links with type and length). `?bbox=minLon,minLat,maxLon,maxLat` keeps only
 //! versions whose change extent intersects the box (a first version: its whole extent).
@@ -46,7 +46,7 @@ async fn all_datasets(
 ) -> Result<Response, ApiError> {
     let bbox = parse_query(&headers, q.as_deref())?;
     let mut entries = Vec::new();
-    for ds in &state.catalog.datasets {
+    for ds in state.served_datasets() {
         entries.extend(versions_of(&state, ds, bbox)?);
     }
     let feed = atom::Feed {

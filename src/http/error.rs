@@ -68,6 +68,9 @@ impl From<EngineError> for ApiError {
             EngineError::NotIngested(id) => {
                 ApiError::NotFound(format!("collection `{id}` has no data yet"))
             }
+            EngineError::NotServed(id) => {
+                ApiError::NotFound(format!("there is no collection `{id}`"))
+            }
             EngineError::VersionGone { .. } => {
                 ApiError::NotFound(format!("{e}; start again from the first page"))
             }

@@ -50,13 +50,16 @@ pub fn described<'a>(state: &'a AppState, id: &str, noun: Noun) -> Result<&'a Da
         .ok_or_else(|| noun.not_found(state, id))
 }
 
-/// A served dataset: its catalog entry and the version being served now.
+/// A served dataset: its catalog entry and the version being served now. A dataset that is not
+/// public is not served, and answers like one that does not exist.
 pub fn served<'a>(
     state: &'a AppState,
     id: &str,
     noun: Noun,
 ) -> Result<(&'a Dataset, Arc<DatasetVersion>), ApiError> {
-    let dataset = described(state, id, noun)?;
+    let dataset = DatasetId::parse(id)
+        .and_then(|parsed| state.served_dataset(parsed.as_str()))
+        .ok_or_else(|| noun.not_found(state, id))?;
     let version = state
         .engine
         .current(&dataset.id)

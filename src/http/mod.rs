@@ -16,7 +16,7 @@ pub mod params;
 
 use std::sync::Arc;
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Dataset};
 use crate::engine::Engine;
 
 /// Settings read once at start-up.
@@ -56,6 +56,25 @@ pub struct AppState {
     pub settings: Settings,
     /// The SQL endpoint's limits and concurrency gate.
     pub sql: crate::sql::SqlService,
+}
+
+impl AppState {
+    /// The catalog entries whose data is served, in catalog order: the public datasets (the
+    /// engine opens no other). Everything that serves data or lists it looks datasets up here
+    /// or through the engine; only DCAT describes the others.
+    pub fn served_datasets(&self) -> impl Iterator<Item = &Dataset> {
+        self.catalog
+            .datasets
+            .iter()
+            .filter(|d| self.engine.serves(&d.id))
+    }
+
+    /// A served dataset by id; `None` for an unknown one and for one that is not public.
+    pub fn served_dataset(&self, id: &str) -> Option<&Dataset> {
+        self.catalog
+            .dataset(id)
+            .filter(|d| self.engine.serves(&d.id))
+    }
 }
 
 pub type SharedState = Arc<AppState>;

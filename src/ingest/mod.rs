@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 
 pub use geoparquet::{BBOX_COLUMN, GEOMETRY_COLUMN};
 pub use ogr::SourceSummary;
-pub use view::ingest_view;
+pub use view::{ingest_view, view_access_issues};
 
 use crate::catalog::{Dataset, DuplicatePolicy, FeatureKey, Temporal};
 use crate::store::{

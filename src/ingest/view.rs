@@ -5,6 +5,11 @@
 //!
 //! The checksum covers the view's catalog entry (its SQL included) and the data checksums of the
 //! tables it reads: an unchanged view is skipped.
+//!
+//! Access: a public view would publish whatever it reads, so it may read only public datasets
+//! ([`view_access_issues`], checked from the SQL text by `check`, `ingest` and `serve`), and its
+//! query runs over an engine that opens only those. A view that is not public may read any
+//! dataset.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -15,12 +20,14 @@ use arrow::compute::{cast, concat_batches};
 use arrow::datatypes::{DataType, Field};
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::logical_expr::LogicalPlan;
+use datafusion::sql::parser::DFParser;
+use datafusion::sql::resolve::resolve_table_references;
 use geo::{BoundingRect, Geometry};
 use sha2::{Digest, Sha256};
 
 use super::ogr::{GeometryColumn, SourceTable};
 use super::{BBOX_COLUMN, FORMAT_VERSION, GEOMETRY_COLUMN, IngestError, Outcome, store_table};
-use crate::catalog::{Catalog, Dataset, DatasetId, FeatureKey, Temporal};
+use crate::catalog::{Catalog, Dataset, DatasetId, FeatureKey, Issue, Temporal};
 use crate::engine::Engine;
 use crate::geom::WkbColumn;
 use crate::geom::to_geo::to_geo;
@@ -79,9 +86,16 @@ async fn compute(
 ) -> Result<Computed, IngestError> {
     let fail =
         |what: &str, e: &dyn std::fmt::Display| IngestError::source(ds, format!("{what}: {e}"));
-    let engine = Engine::open(Store::new(store.root()), catalog)
-        .await
-        .map_err(|e| fail("opening the store", &e))?;
+    if let Some(issue) = access_issue(catalog, ds) {
+        return Err(IngestError::source(ds, issue.message));
+    }
+    // A public view sees only public datasets, so nothing closed can flow into it.
+    let opened = if ds.is_public() {
+        Engine::open(Store::new(store.root()), catalog).await
+    } else {
+        Engine::open_including_non_public(Store::new(store.root()), catalog).await
+    };
+    let engine = opened.map_err(|e| fail("opening the store", &e))?;
     let limits = SqlLimits {
         memory_bytes: VIEW_MEMORY_BYTES,
         ..SqlLimits::default()
@@ -121,6 +135,57 @@ async fn compute(
     let batch = concat_batches(&schema, &batches).map_err(|e| fail("sql", &e))?;
     let table = source_table(ds, &batch)?;
     Ok(Computed::Table(checksum, Box::new(table)))
+}
+
+/// Every public view that reads a dataset that is not public, as a catalog problem (line of the
+/// view, the table it reads). The tables are those DataFusion resolves from the SQL text (CTE
+/// names excluded), so this needs no data; SQL that does not parse is left to the ingest, which
+/// reports it.
+pub fn view_access_issues(catalog: &Catalog) -> Vec<Issue> {
+    catalog
+        .datasets
+        .iter()
+        .filter_map(|ds| access_issue(catalog, ds))
+        .collect()
+}
+
+fn access_issue(catalog: &Catalog, view: &Dataset) -> Option<Issue> {
+    let sql = view.view_sql.as_deref().filter(|_| view.is_public())?;
+    let closed: Vec<String> = tables_named(sql)
+        .into_iter()
+        .filter_map(|t| catalog.dataset(&t).filter(|d| !d.is_public()))
+        .map(|d| {
+            format!(
+                "`{}` (access_rights = \"{}\")",
+                d.id,
+                d.dcat.access_rights.labels().1
+            )
+        })
+        .collect();
+    (!closed.is_empty()).then(|| Issue {
+        line: view.line,
+        dataset: Some(view.id.to_string()),
+        field: "sql".into(),
+        message: format!(
+            "this public view reads {}, which is not public: the view would publish its data; \
+             give the view the same access_rights, or leave the table out",
+            closed.join(", ")
+        ),
+    })
+}
+
+/// The table names a query refers to (lower-cased as DataFusion normalises unquoted names),
+/// wherever they appear: FROM, JOIN, subqueries; not the names of its CTEs.
+fn tables_named(sql: &str) -> BTreeSet<String> {
+    let Ok(statements) = DFParser::parse_sql(sql) else {
+        return BTreeSet::new();
+    };
+    statements
+        .iter()
+        .filter_map(|s| resolve_table_references(s, true).ok())
+        .flat_map(|(tables, _ctes)| tables)
+        .map(|t| t.table().to_owned())
+        .collect()
 }
 
 /// The tables a plan scans (subqueries included).
@@ -253,4 +318,28 @@ fn geometry_column(ds: &Dataset, array: &ArrayRef) -> Result<GeometryColumn, Ing
         bbox,
         types: types.into_iter().map(str::to_owned).collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tables_named;
+
+    #[test]
+    fn tables_are_found_wherever_the_query_names_them() {
+        let named = |sql: &str| tables_named(sql).into_iter().collect::<Vec<_>>();
+        assert_eq!(
+            named("SELECT * FROM a JOIN b ON a.x = b.x WHERE a.y IN (SELECT y FROM c)"),
+            ["a", "b", "c"]
+        );
+        // Qualified and upper-case names are the same tables; a CTE's name is not a table.
+        assert_eq!(
+            named("WITH t AS (SELECT * FROM public.Geheim) SELECT * FROM t, datafusion.public.d"),
+            ["d", "geheim"]
+        );
+        assert_eq!(
+            named("SELECT (SELECT max(v) FROM e) UNION ALL SELECT v FROM (SELECT v FROM f) s"),
+            ["e", "f"]
+        );
+        assert!(named("SELEKT nonsense").is_empty());
+    }
 }

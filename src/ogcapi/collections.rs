@@ -85,9 +85,7 @@ pub async fn collections(
 ) -> Result<Response, ApiError> {
     let (format, lang) = document_request(&headers, q.as_deref(), DOCUMENT)?;
     let collections: Vec<Value> = state
-        .catalog
-        .datasets
-        .iter()
+        .served_datasets()
         .filter_map(|ds| {
             let v = state.engine.current(&ds.id)?;
             Some(collection_json(&state, ds, &v, lang))

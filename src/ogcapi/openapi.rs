@@ -64,9 +64,7 @@ fn operation(id: &str, summary: &str, parameters: Vec<Value>, ok: Value) -> Valu
 pub fn document(state: &AppState) -> Value {
     let settings = &state.settings;
     let ids: Vec<&str> = state
-        .catalog
-        .datasets
-        .iter()
+        .served_datasets()
         .filter(|d| state.engine.current(&d.id).is_some())
         .map(|d| d.id.as_str())
         .collect();

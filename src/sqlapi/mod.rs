@@ -231,9 +231,7 @@ async fn respond(
 /// `GET /sql/v1/tables`: every queryable table with its columns, types and row count.
 async fn tables(State(state): State<SharedState>) -> Json<serde_json::Value> {
     let tables: Vec<serde_json::Value> = state
-        .catalog
-        .datasets
-        .iter()
+        .served_datasets()
         .filter_map(|ds| {
             let v = state.engine.current(&ds.id)?;
             let columns: Vec<serde_json::Value> = v

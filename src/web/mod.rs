@@ -25,9 +25,7 @@ async fn home(State(state): State<SharedState>, headers: HeaderMap) -> Html<Stri
     let lang = Lang::from_headers(&headers);
     let base = &state.settings.public_url;
     let items: String = state
-        .catalog
-        .datasets
-        .iter()
+        .served_datasets()
         .filter(|d| state.engine.current(&d.id).is_some())
         .map(|d| {
             format!(

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import subprocess
+import time
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -24,7 +26,19 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, SH, SKOS
 
-from conftest import CATALOG, COLLECTION_IDS, DATASET_IDS, DATASETS, REPO
+from conftest import (
+    CATALOG,
+    CATALOG_PATH,
+    COLLECTION_IDS,
+    DATASET_IDS,
+    DATASETS,
+    REPO,
+    Server,
+    free_port,
+    ontsluit_bin,
+    run_bin,
+    sources_dir,
+)
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 SHARED_DCAT = REPO.parent / "shared" / "dcat"
@@ -337,3 +351,93 @@ def test_refusals_are_problem_details(server):
         assert r.status_code == status, (path, r.status_code)
         assert r.headers["Content-Type"] == "application/problem+json"
         assert r.json()["status"] == status
+
+
+# --------------------------------------------------------------------------------------------
+# datasets that are not public: described with their access rights, never distributed
+# --------------------------------------------------------------------------------------------
+
+CLOSED = {"rustpunten": "RESTRICTED", "kerncijfers_gemeenten": "NON_PUBLIC"}
+ACCESS_RIGHT = "http://publications.europa.eu/resource/authority/access-right/"
+
+
+def closed_catalog_text() -> str:
+    """The repo catalog's head and three of its datasets, two of them made not public."""
+    text = CATALOG_PATH.read_text()
+    blocks = re.split(r"(?m)^(?=\[\[(?:dataset|view)\]\])", text)
+    head = blocks[0].replace('sources_dir = "../shared/data"', f"sources_dir = {str(sources_dir())!r}")
+    keep = []
+    for block in blocks[1:]:
+        m = re.search(r'(?m)^id = "([a-z0-9_]+)"', block)
+        if m and m.group(1) in {"gemeenten", *CLOSED}:
+            right = CLOSED.get(m.group(1))
+            if right:
+                value = right.lower().replace("_", "-")
+                block = block.replace('access_rights = "public"', f'access_rights = "{value}"')
+            keep.append(block)
+    assert len(keep) == 3
+    return head + "".join(keep)
+
+
+@pytest.fixture(scope="module")
+def closed_server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("closed")
+    catalog = root / "catalog.toml"
+    catalog.write_text(closed_catalog_text())
+    data_dir = root / "data"
+    ingest = run_bin(["ingest", "--catalog", str(catalog), "--data-dir", str(data_dir)])
+    assert ingest.returncode == 0, ingest.stdout + ingest.stderr
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = open(root / "serve.log", "w")
+    proc = subprocess.Popen(
+        [ontsluit_bin(), "serve", "--catalog", str(catalog), "--data-dir", str(data_dir),
+         "--bind", f"127.0.0.1:{port}"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            try:
+                if requests.get(base + "/catalog", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.1)
+        yield Server(base_url=base, data_dir=data_dir, log_path=root / "serve.log")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+
+
+def test_closed_datasets_validate_with_their_access_rights_and_no_distribution(closed_server, shapes):
+    base = closed_server.base_url
+    g = fetch(closed_server, "/catalog", "ttl")
+    _, violations, _, text = shacl(g, shapes)
+    assert not violations, text
+    described = {str(s).rsplit("/", 1)[1] for s in g.subjects(RDF.type, DCAT.Dataset)}
+    assert described == {"gemeenten", *CLOSED}
+    for dataset_id, right in CLOSED.items():
+        ds = URIRef(f"{base}/datasets/{dataset_id}")
+        assert list(g.objects(ds, DCTERMS.accessRights)) == [URIRef(ACCESS_RIGHT + right)]
+        assert list(g.objects(ds, DCAT.distribution)) == []
+        assert (None, DCAT.servesDataset, ds) not in g
+        assert not any(dataset_id in str(u) for u in g.objects(None, DCAT.downloadURL))
+        assert not any(dataset_id in str(u) for u in g.objects(None, DCAT.accessURL))
+        for fmt in FORMATS:
+            own = fetch(closed_server, f"/datasets/{dataset_id}", fmt, by_accept=True)
+            _, violations, _, text = shacl(own, shapes)
+            assert not violations, text
+            assert list(own.objects(ds, DCTERMS.accessRights)) == [URIRef(ACCESS_RIGHT + right)]
+            assert not list(own.subjects(RDF.type, DCAT.Distribution))
+            assert not list(own.subjects(RDF.type, DCAT.DataService))
+        # Its data: nowhere.
+        for path in (f"/ogc/v1/collections/{dataset_id}/items", f"/datasets/{dataset_id}/download.parquet",
+                     f"/datasets/{dataset_id}/feed.atom"):
+            assert requests.get(base + path, timeout=60).status_code == 404, path
+    # The public one keeps its distributions, and the services serve only it.
+    public = URIRef(f"{base}/datasets/gemeenten")
+    assert len(list(g.objects(public, DCAT.distribution))) == 7
+    assert set(g.subjects(DCAT.servesDataset, None)) == {
+        URIRef(f"{base}/catalog#ogc-api"), URIRef(f"{base}/catalog#sql-api")}
+    assert set(g.objects(None, DCAT.servesDataset)) == {public}

@@ -1,5 +1,6 @@
 //! The integration tests, in one binary (DataFusion is big: each test binary costs link time).
 
+mod access;
 mod archive;
 mod binary;
 mod common;
