@@ -10,5 +10,6 @@ mod formats;
 mod ingest;
 mod ogc;
 mod pruning;
+mod snapshots;
 mod sql;
 mod versions;
