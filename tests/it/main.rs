@@ -1,5 +1,10 @@
 //! The integration tests, in one binary (DataFusion is big: each test binary costs link time).
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failure is a test failure"
+)]
+
 mod archive;
 mod binary;
 mod common;
