@@ -5,6 +5,11 @@
 //! `make bench` (optimised build). Data: the shared datasets, ingested into a temp dir, and the
 //! GeoNames world places (171 075 points, `large/`) as the large dataset.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "bench set-up: a failure is a bug to see at once"
+)]
+
 use std::path::Path;
 use std::sync::Arc;
 

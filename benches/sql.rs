@@ -4,6 +4,11 @@
 //!
 //! `make bench` (optimised build). Data: the shared datasets, ingested into a temp dir.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "bench set-up: a failure is a bug to see at once"
+)]
+
 use std::path::Path;
 
 use axum::body::Body;

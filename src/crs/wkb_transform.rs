@@ -68,7 +68,11 @@ impl Sink for Rewriter<'_> {
             // ISO WKB: the Z variant of each enclosing type is its code + 1000.
             for (offset, marked) in self.open.iter_mut().filter(|(_, m)| !*m) {
                 *marked = true;
-                let c = u32::from_le_bytes(self.out[*offset..*offset + 4].try_into().unwrap());
+                let c = u32::from_le_bytes(
+                    self.out[*offset..*offset + 4]
+                        .try_into()
+                        .expect("a 4-byte range is a [u8; 4]"),
+                );
                 self.out[*offset..*offset + 4].copy_from_slice(&(c + 1000).to_le_bytes());
             }
         }

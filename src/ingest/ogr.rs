@@ -419,6 +419,8 @@ fn geometry_type_name(ty: OGRwkbGeometryType::Type) -> String {
         OGRwkbGeometryType::wkbMultiPolygon => "MultiPolygon",
         _ => "GeometryCollection",
     };
+    // SAFETY: OGR_GT_HasZ is a pure function of an integer code: no pointers, no GDAL state, and
+    // any value is accepted (an unknown code answers FALSE).
     let has_z = unsafe { gdal_sys::OGR_GT_HasZ(ty) } != 0;
     if has_z {
         format!("{base} Z")
@@ -432,6 +434,12 @@ fn geometry_type_name(ty: OGRwkbGeometryType::Type) -> String {
 fn datetime_millis(feature: &gdal::vector::Feature, idx: usize) -> Option<i64> {
     let (mut y, mut mo, mut d, mut h, mut mi, mut tz) = (0, 0, 0, 0, 0, 0);
     let mut s = 0f32;
+    // SAFETY: `c_feature()` is the live OGRFeatureH owned by `feature`, which is borrowed for the
+    // whole block. `idx` is the index of a field of the layer's definition (callers take it from
+    // enumerating that definition), so it is in range and non-negative, and fits an i32 because
+    // GDAL counts fields in an int. The out-parameters point to the locals above, of the C types
+    // GDAL expects (int, float); GDAL only writes them during the call and keeps no pointer. For a
+    // field that is not a date or time GDAL returns FALSE instead of writing.
     let ok = unsafe {
         let f = feature.c_feature();
         gdal_sys::OGR_F_IsFieldSetAndNotNull(f, idx as i32) != 0
@@ -467,6 +475,10 @@ pub fn read(ds: &Dataset, progress: &dyn Fn(u64, u64)) -> Result<SourceTable, In
     let transform = plan.geometry.as_ref().and_then(|g| g.to_crs84.as_ref());
 
     // Columns to publish: every source column that is not withheld, under its published name.
+    // SAFETY: `c_layer()` is the live OGRLayerH of `layer`, which borrows the open dataset `gdal`
+    // for the rest of this function. GDAL returns the layer's own feature definition (never NULL
+    // for a valid layer), owned by the layer: we neither modify nor free it, and use it only in
+    // the loop below, while `layer` is alive.
     let c_defn = unsafe { gdal_sys::OGR_L_GetLayerDefn(layer.c_layer()) };
     let mut kept: Vec<(usize, String, Builder, DataType)> = Vec::new();
     for (idx, field) in layer.defn().fields().enumerate() {
@@ -474,6 +486,9 @@ pub fn read(ds: &Dataset, progress: &dyn Fn(u64, u64)) -> Result<SourceTable, In
         if ds.withhold.contains(&name) {
             continue;
         }
+        // SAFETY: `c_defn` is the definition that `layer.defn().fields()` enumerates, so `idx` is
+        // in range and OGR_FD_GetFieldDefn returns a non-NULL field definition owned by `c_defn`
+        // (alive with `layer`); OGR_Fld_GetSubType only reads it.
         let boolean = unsafe {
             let fd = gdal_sys::OGR_FD_GetFieldDefn(c_defn, idx as i32);
             gdal_sys::OGR_Fld_GetSubType(fd) == gdal_sys::OGRFieldSubType::OFSTBoolean
@@ -491,6 +506,9 @@ pub fn read(ds: &Dataset, progress: &dyn Fn(u64, u64)) -> Result<SourceTable, In
         for (idx, name, builder, _) in kept.iter_mut() {
             // The gdal crate's `field()` reads an *unset* field (a key absent from a GeoJSON
             // feature, an empty CSV cell) as 0: check set-and-not-null first.
+            // SAFETY: `c_feature()` is the live OGRFeatureH of `feature`, borrowed for this loop
+            // iteration; `idx` was enumerated from the layer's definition, which every feature
+            // of the layer shares, so it is in range and non-negative.
             let present = unsafe {
                 gdal_sys::OGR_F_IsFieldSetAndNotNull(feature.c_feature(), *idx as i32) != 0
             };

@@ -1,5 +1,10 @@
 //! The integration tests, in one binary (DataFusion is big: each test binary costs link time).
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failure is a test failure"
+)]
+
 mod access;
 mod archive;
 mod binary;
@@ -11,6 +16,7 @@ mod formats;
 mod ingest;
 mod ogc;
 mod pruning;
+mod snapshots;
 mod source_crs;
 mod sql;
 mod versions;
