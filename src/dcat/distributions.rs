@@ -29,7 +29,7 @@ impl Builder<'_> {
 
     pub(super) fn download(&mut self, e: &Entry, f: &DownloadFormat) -> NamedNode {
         let id = e.dataset.id.as_str();
-        let dist = self.urls.node(&self.urls.dataset(id), f.ext);
+        let dist = self.urls.node(&self.urls.dataset(id), f.ext());
         let title = Text {
             nl: format!("{} ({})", e.dataset.title.nl, f.name),
             en: format!("{} ({})", e.dataset.title.en, f.name),
@@ -39,7 +39,7 @@ impl Builder<'_> {
             en: format!("The whole dataset as a {} file.", f.name),
         };
         self.distribution_common(&dist, e, title, description);
-        let url = NamedNode::new_unchecked(self.urls.download(id, f.ext));
+        let url = NamedNode::new_unchecked(self.urls.download(id, f.ext()));
         self.add(&dist, DCAT, "downloadURL", url.clone());
         self.add(&dist, DCAT, "accessURL", url);
         if let Some(mt) = f.media_type {
@@ -70,7 +70,7 @@ impl Builder<'_> {
             );
             let sum = self
                 .urls
-                .node(&self.urls.dataset(id), &format!("{}-checksum", f.ext));
+                .node(&self.urls.dataset(id), &format!("{}-checksum", f.ext()));
             self.a(&sum, SPDX, "Checksum");
             let algorithm = term(SPDX, "checksumAlgorithm_sha256");
             self.a(&algorithm, SPDX, "ChecksumAlgorithm");

@@ -4,10 +4,11 @@
 
 use std::fmt::Write;
 
-use super::format::Format;
+use super::format::CATALOG_FORMATS;
 use super::graph::{Entry, Urls};
 use super::vocab::{DOWNLOADS, data_theme_labels, frequency_labels};
 use crate::catalog::Catalog;
+use crate::http::media::Format;
 use crate::http::negotiate::Lang;
 
 fn esc(s: &str) -> String {
@@ -53,13 +54,13 @@ fn alternates(lang: Lang, url: &str) -> String {
         "<section aria-labelledby=\"formats\">\n<h2 id=\"formats\">{}</h2>\n<ul>\n",
         t(lang, "Metadata in DCAT-AP-NL", "Metadata as DCAT-AP-NL")
     );
-    for f in Format::all().into_iter().filter(|f| *f != Format::Html) {
+    for f in CATALOG_FORMATS.iter().filter(|f| **f != Format::Html) {
         let _ = writeln!(
             s,
             "<li><a href=\"{url}?f={p}\" type=\"{mt}\">{label}</a></li>",
-            p = f.param(),
+            p = f.token(),
             mt = f.media_type(),
-            label = f.label()
+            label = f.title()
         );
     }
     s.push_str("</ul>\n</section>\n");
@@ -367,8 +368,8 @@ fn distributions(urls: &Urls, e: &Entry, lang: Lang) -> String {
             main,
             "<tr><th scope=\"row\">{}</th><td><code>{}</code></td><td>{size}</td></tr>",
             link(
-                &urls.download(id, f.ext),
-                &format!("{} (.{})", f.name, f.ext)
+                &urls.download(id, f.ext()),
+                &format!("{} (.{})", f.name, f.ext())
             ),
             esc(f.media_type.unwrap_or("–")),
         );

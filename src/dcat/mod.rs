@@ -18,20 +18,23 @@ pub mod vocab;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 
 use crate::catalog::DatasetId;
 use crate::engine::DatasetVersion;
 use crate::http::SharedState;
 use crate::http::error::ApiError;
+use crate::http::link::Link;
+use crate::http::lookup::{self, Noun};
+use crate::http::media::{Format, negotiate};
 use crate::http::negotiate::Lang;
+use crate::http::params::QueryParams;
 use crate::store::Manifest;
-pub use format::Format;
+use format::CATALOG_FORMATS;
 pub use graph::{Entry, Scope, Urls, build};
 
 pub fn routes() -> Router<SharedState> {
@@ -41,9 +44,10 @@ pub fn routes() -> Router<SharedState> {
         .route("/datasets/{id}", get(dataset))
 }
 
-#[derive(Debug, Deserialize)]
-struct FormatParam {
-    f: Option<String>,
+/// The representation asked for: only `f` is a parameter here.
+fn format_of(headers: &HeaderMap, query: Option<&str>) -> Result<Format, ApiError> {
+    let params = QueryParams::parse(query, &["f"])?;
+    negotiate(params.get("f"), headers, CATALOG_FORMATS)
 }
 
 /// The current version a dataset is described by.
@@ -124,10 +128,10 @@ fn first_version_created(state: &SharedState, id: &DatasetId) -> Option<DateTime
 
 async fn catalog(
     State(state): State<SharedState>,
-    Query(q): Query<FormatParam>,
     headers: HeaderMap,
+    RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let format = Format::negotiate(q.f.as_deref(), &headers)?;
+    let format = format_of(&headers, q.as_deref())?;
     let versions = current_versions(&state, None).await;
     let entries = entries(&state, &versions);
     represent(&state, Scope::Catalog(&entries), format, &headers)
@@ -136,16 +140,11 @@ async fn catalog(
 async fn dataset(
     State(state): State<SharedState>,
     Path(id): Path<String>,
-    Query(q): Query<FormatParam>,
     headers: HeaderMap,
+    RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let known = DatasetId::parse(&id).filter(|i| state.catalog.dataset(i.as_str()).is_some());
-    let Some(id) = known else {
-        return Err(ApiError::NotFound(format!(
-            "there is no dataset `{id}`; the catalog at /catalog lists them"
-        )));
-    };
-    let format = Format::negotiate(q.f.as_deref(), &headers)?;
+    let id = lookup::described(&state, &id, Noun::Dataset)?.id.clone();
+    let format = format_of(&headers, q.as_deref())?;
     let versions = current_versions(&state, Some(&id)).await;
     let Some(entry) = entries(&state, &versions).into_iter().next() else {
         return Err(ApiError::NotFound(format!(
@@ -211,19 +210,14 @@ fn respond(format: Format, body: Vec<u8>, url: &str, lang: Option<Lang>) -> Resp
             HeaderValue::from_static(lang.code()),
         );
     }
-    let links = Format::all()
+    let links: Vec<Link> = CATALOG_FORMATS
         .iter()
         .map(|f| {
             let rel = if *f == format { "self" } else { "alternate" };
-            format!(
-                "<{url}?f={}>; rel=\"{rel}\"; type=\"{}\"",
-                f.param(),
-                f.media_type()
-            )
+            Link::new(format!("{url}?f={}", f.token()), rel).typed(f.media_type())
         })
-        .collect::<Vec<_>>()
-        .join(", ");
-    if let Ok(v) = HeaderValue::from_str(&links) {
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&Link::header_value(&links)) {
         h.insert(header::LINK, v);
     }
     response

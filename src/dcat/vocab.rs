@@ -5,6 +5,8 @@
 
 use oxrdf::NamedNode;
 
+use crate::http::media::Format;
+
 pub const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 pub const RDFS: &str = "http://www.w3.org/2000/01/rdf-schema#";
 pub const XSD: &str = "http://www.w3.org/2001/XMLSchema#";
@@ -111,7 +113,9 @@ pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 /// A download format the other routes serve at `/datasets/{id}/download.{ext}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DownloadFormat {
-    pub ext: &'static str,
+    /// The format as the edge names it (its file extension).
+    pub format: Format,
+    /// The name in distribution titles.
     pub name: &'static str,
     /// IANA media type; `None` when IANA registers none (FlatGeobuf).
     pub media_type: Option<&'static str>,
@@ -125,11 +129,16 @@ pub struct DownloadFormat {
 }
 
 impl DownloadFormat {
+    /// The `{ext}` of `download.{ext}`.
+    pub fn ext(&self) -> &'static str {
+        self.format.extension()
+    }
+
     /// Whether version `m` offers this download: GeoParquet, GeoJSON and CSV always; GeoPackage
     /// and FlatGeobuf when ingest wrote the file (FlatGeobuf cannot hold features without
     /// geometry, so a version with any has none).
     pub fn offered(&self, m: &crate::store::Manifest) -> bool {
-        match self.ext {
+        match self.ext() {
             "parquet" | "geojson" | "csv" => true,
             ext => m.file(ext).is_some(),
         }
@@ -137,7 +146,7 @@ impl DownloadFormat {
 
     /// Size and SHA-256 of the stored file, for formats kept as files.
     pub fn stored(&self, m: &crate::store::Manifest) -> Option<(u64, String)> {
-        match self.ext {
+        match self.ext() {
             "parquet" => Some((m.data_bytes, m.data_sha256.to_lowercase())),
             ext => m.file(ext).map(|f| (f.bytes, f.sha256.to_lowercase())),
         }
@@ -146,7 +155,7 @@ impl DownloadFormat {
 
 pub const DOWNLOADS: &[DownloadFormat] = &[
     DownloadFormat {
-        ext: "parquet",
+        format: Format::Parquet,
         name: "GeoParquet",
         media_type: Some("application/vnd.apache.parquet"),
         file_type: Some(("PARQUET", "Parquet")),
@@ -155,7 +164,7 @@ pub const DOWNLOADS: &[DownloadFormat] = &[
         for_tables: true,
     },
     DownloadFormat {
-        ext: "geojson",
+        format: Format::GeoJson,
         name: "GeoJSON",
         media_type: Some("application/geo+json"),
         file_type: Some(("GEOJSON", "GeoJSON")),
@@ -164,7 +173,7 @@ pub const DOWNLOADS: &[DownloadFormat] = &[
         for_tables: true,
     },
     DownloadFormat {
-        ext: "csv",
+        format: Format::Csv,
         name: "CSV",
         media_type: Some("text/csv"),
         file_type: Some(("CSV", "CSV")),
@@ -173,7 +182,7 @@ pub const DOWNLOADS: &[DownloadFormat] = &[
         for_tables: true,
     },
     DownloadFormat {
-        ext: "gpkg",
+        format: Format::GeoPackage,
         name: "GeoPackage",
         media_type: Some("application/geopackage+sqlite3"),
         file_type: Some(("GPKG", "GeoPackage")),
@@ -182,7 +191,7 @@ pub const DOWNLOADS: &[DownloadFormat] = &[
         for_tables: true,
     },
     DownloadFormat {
-        ext: "fgb",
+        format: Format::FlatGeobuf,
         name: "FlatGeobuf",
         media_type: None,
         file_type: None,

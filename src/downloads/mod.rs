@@ -14,79 +14,54 @@ mod stream;
 mod versions;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
 use tower_http::compression::CompressionLayer;
 
-use crate::catalog::{Dataset, DatasetId};
+use crate::catalog::Dataset;
 use crate::http::SharedState;
 use crate::http::error::ApiError;
-use crate::http::negotiate::require_acceptable;
+use crate::http::lookup::{self, Noun};
+use crate::http::media::{Format, negotiate};
+use crate::http::params::QueryParams;
 use crate::store::Manifest;
 
-/// A download format, named by the `{fmt}` of `download.{fmt}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Parquet,
-    GeoJson,
-    Csv,
-    GeoPackage,
-    FlatGeobuf,
-}
+/// The downloads of a version, named by the `{ext}` of `download.{ext}`.
+pub const DOWNLOAD_FORMATS: &[Format] = &[
+    Format::Parquet,
+    Format::GeoJson,
+    Format::Csv,
+    Format::GeoPackage,
+    Format::FlatGeobuf,
+];
 
-impl Format {
-    pub const ALL: [Format; 5] = [
-        Format::Parquet,
-        Format::GeoJson,
-        Format::Csv,
-        Format::GeoPackage,
-        Format::FlatGeobuf,
-    ];
-
-    pub fn token(self) -> &'static str {
-        match self {
-            Format::Parquet => "parquet",
-            Format::GeoJson => "geojson",
-            Format::Csv => "csv",
-            Format::GeoPackage => "gpkg",
-            Format::FlatGeobuf => "fgb",
-        }
-    }
-
-    pub fn media_type(self) -> &'static str {
-        match self {
-            Format::Parquet => "application/vnd.apache.parquet",
-            Format::GeoJson => "application/geo+json",
-            Format::Csv => "text/csv; charset=utf-8",
-            Format::GeoPackage => "application/geopackage+sqlite3",
-            Format::FlatGeobuf => "application/flatgeobuf",
-        }
-    }
-
-    /// From the last path segment, `download.{fmt}`.
-    fn from_file_name(name: &str) -> Result<Format, ApiError> {
-        let token = name.strip_prefix("download.").ok_or_else(|| {
+/// The format of the last path segment, `download.{ext}`.
+fn format_of_file(name: &str) -> Result<Format, ApiError> {
+    let extensions = || {
+        DOWNLOAD_FORMATS
+            .iter()
+            .map(|f| f.extension())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let ext = name.strip_prefix("download.").ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "there is no resource `{name}` here; downloads are download.{{{}}}",
+            extensions()
+        ))
+    })?;
+    DOWNLOAD_FORMATS
+        .iter()
+        .copied()
+        .find(|f| f.extension() == ext)
+        .ok_or_else(|| {
             ApiError::NotFound(format!(
-                "there is no resource `{name}` here; downloads are download.{{{}}}",
-                Self::tokens()
+                "unknown download format `{ext}`; available: {}",
+                extensions()
             ))
-        })?;
-        Self::ALL
-            .into_iter()
-            .find(|f| f.token() == token)
-            .ok_or_else(|| {
-                ApiError::NotFound(format!(
-                    "unknown download format `{token}`; available: {}",
-                    Self::tokens()
-                ))
-            })
-    }
-
-    fn tokens() -> String {
-        Self::ALL.map(Format::token).join(", ")
-    }
+        })
 }
 
 /// One download of a version: where, what, and (for stored files) how big and its checksum.
@@ -108,21 +83,21 @@ pub fn download_links(public_url: &str, m: &Manifest, version: Option<u64>) -> V
         Some(v) => format!("{public_url}/datasets/{}/versions/{v}", m.dataset),
         None => format!("{public_url}/datasets/{}", m.dataset),
     };
-    Format::ALL
-        .into_iter()
-        .filter_map(|f| {
+    DOWNLOAD_FORMATS
+        .iter()
+        .filter_map(|&f| {
             let (length, sha256) = match f {
                 Format::Parquet => (Some(m.data_bytes), Some(m.data_sha256.clone())),
                 Format::GeoJson | Format::Csv => (None, None),
-                Format::GeoPackage | Format::FlatGeobuf => {
-                    let stored = m.file(f.token())?;
+                _ => {
+                    let stored = m.file(f.extension())?;
                     (Some(stored.bytes), Some(stored.sha256.clone()))
                 }
             };
             Some(DownloadLink {
-                format: f.token(),
-                href: format!("{base}/download.{}", f.token()),
-                media_type: f.media_type(),
+                format: f.extension(),
+                href: format!("{base}/download.{}", f.extension()),
+                media_type: f.content_type(),
                 length,
                 sha256,
             })
@@ -167,11 +142,14 @@ pub fn compression() -> CompressionLayer<CompressWhen> {
 }
 
 /// The served dataset named in the path (a dataset that is not public is not found: its data,
-/// versions and feed are not open).
-pub fn dataset<'a>(state: &'a SharedState, id: &str) -> Result<&'a Dataset, ApiError> {
-    DatasetId::parse(id)
-        .and_then(|id| state.served_dataset(id.as_str()))
-        .ok_or_else(|| ApiError::NotFound(format!("there is no dataset `{id}`")))
+/// versions and feed are not open). These routes take no query parameters.
+pub fn dataset<'a>(
+    state: &'a SharedState,
+    id: &str,
+    query: Option<&str>,
+) -> Result<&'a Dataset, ApiError> {
+    QueryParams::parse(query, &[])?;
+    lookup::public(state, id, Noun::Dataset)
 }
 
 /// The version numbers of a dataset kept on disk.
@@ -180,7 +158,7 @@ fn kept_versions(state: &SharedState, ds: &Dataset) -> Result<Vec<u64>, ApiError
         .engine
         .store()
         .versions(&ds.id)
-        .map_err(|e| ApiError::Internal(e.to_string()))
+        .map_err(ApiError::from)
 }
 
 fn no_version(ds: &Dataset, version: &str) -> ApiError {
@@ -194,16 +172,16 @@ async fn download_current(
     State(state): State<SharedState>,
     Path((dataset_id, file)): Path<(String, String)>,
     headers: HeaderMap,
+    RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let ds = dataset(&state, &dataset_id)?;
-    let format = Format::from_file_name(&file)?;
+    let ds = dataset(&state, &dataset_id, q.as_deref())?;
+    let format = format_of_file(&file)?;
     // The pointer on disk, not the engine's copy (refreshed each second): right after an ingest
     // with retention, the engine's version may already be gone.
     let current = state
         .engine
         .store()
-        .current_version(&ds.id)
-        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .current_version(&ds.id)?
         .ok_or_else(|| ApiError::NotFound(format!("dataset `{}` has no data yet", ds.id)))?;
     let mut response = download(&state, &headers, ds, current, format).await?;
     // The current version changes with each ingest: caches revalidate (cheap with the ETag).
@@ -217,9 +195,10 @@ async fn download_version(
     State(state): State<SharedState>,
     Path((dataset_id, version, file)): Path<(String, String, String)>,
     headers: HeaderMap,
+    RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let ds = dataset(&state, &dataset_id)?;
-    let format = Format::from_file_name(&file)?;
+    let ds = dataset(&state, &dataset_id, q.as_deref())?;
+    let format = format_of_file(&file)?;
     let number: u64 = version.parse().map_err(|_| no_version(ds, &version))?;
     if !kept_versions(&state, ds)?.contains(&number) {
         return Err(no_version(ds, &version));
@@ -240,12 +219,9 @@ async fn download(
     version: u64,
     format: Format,
 ) -> Result<Response, ApiError> {
-    require_acceptable(
-        headers,
-        &[format.media_type().split(';').next().unwrap_or("")],
-    )?;
+    negotiate(None, headers, &[format])?;
     let store = state.engine.store();
-    let download_name = format!("{}-v{version}.{}", ds.id, format.token());
+    let download_name = format!("{}-v{version}.{}", ds.id, format.extension());
     let manifest = || {
         store
             .manifest(&ds.id, version)
@@ -259,13 +235,13 @@ async fn download(
                 bytes: m.data_bytes,
                 sha256: m.data_sha256,
                 modified: m.created,
-                media_type: format.media_type(),
+                media_type: format.content_type(),
                 download_name,
             }
         }
         Format::GeoPackage | Format::FlatGeobuf => {
             let m = manifest()?;
-            let f = m.file(format.token()).ok_or_else(|| {
+            let f = m.file(format.extension()).ok_or_else(|| {
                 ApiError::NotFound(if format == Format::FlatGeobuf && m.geometry.is_none() {
                     format!(
                         "dataset `{}` is a table without geometry, which FlatGeobuf cannot hold; use csv, geojson, gpkg or parquet",
@@ -280,7 +256,7 @@ async fn download(
                     format!(
                         "version {version} of dataset `{}` was stored without a {} download; a new ingest adds it",
                         ds.id,
-                        format.token()
+                        format.extension()
                     )
                 })
             })?;
@@ -289,11 +265,11 @@ async fn download(
                 bytes: f.bytes,
                 sha256: f.sha256.clone(),
                 modified: m.created,
-                media_type: format.media_type(),
+                media_type: format.content_type(),
                 download_name,
             }
         }
-        Format::GeoJson | Format::Csv => {
+        _ => {
             let v = state
                 .engine
                 .version(&ds.id, version)
@@ -318,5 +294,5 @@ fn attachment(name: &str) -> Option<HeaderValue> {
 /// A weak validator for a representation generated from a stored version (same version and
 /// format → same content, byte-for-byte up to compression).
 fn generated_etag(m: &Manifest, format: Format) -> String {
-    format!("W/\"{}-{}\"", m.data_sha256, format.token())
+    format!("W/\"{}-{}\"", m.data_sha256, format.extension())
 }

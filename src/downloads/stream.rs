@@ -9,12 +9,13 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::{StreamExt, stream};
 
-use super::{Format, attachment, file, generated_etag};
+use super::{attachment, file, generated_etag};
 use crate::encode::csv::CsvEncoder;
 use crate::encode::geojson::{FeatureEncoder, encoder_options};
 use crate::engine::{DatasetVersion, ItemsQuery};
 use crate::http::SharedState;
 use crate::http::error::ApiError;
+use crate::http::media::Format;
 
 pub async fn respond(
     state: &SharedState,
@@ -39,10 +40,10 @@ pub async fn respond(
     let body = match format {
         Format::GeoJson => geojson_body(rows, &version, state.settings.coordinate_decimals),
         Format::Csv => csv_body(rows, state.settings.coordinate_decimals),
-        Format::Parquet | Format::GeoPackage | Format::FlatGeobuf => {
+        _ => {
             return Err(ApiError::Internal(format!(
                 "{} is a stored file, not a stream",
-                format.token()
+                format.extension()
             )));
         }
     };
@@ -51,7 +52,7 @@ pub async fn respond(
     file::validators(h, &etag, modified);
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(format.media_type()),
+        HeaderValue::from_static(format.content_type()),
     );
     if let Some(v) = attachment(&download_name) {
         h.insert(header::CONTENT_DISPOSITION, v);

@@ -2,15 +2,18 @@
 //! summary and downloads.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
 use super::{dataset, download_links, kept_versions, no_version};
 use crate::http::SharedState;
 use crate::http::error::ApiError;
-use crate::http::negotiate::require_acceptable;
+use crate::http::link::Link;
+use crate::http::media::{Format, negotiate};
 use crate::store::Manifest;
+
+const JSON: &str = "application/json";
 
 fn version_json(base: &str, m: &Manifest, current: Option<u64>) -> Value {
     json!({
@@ -23,10 +26,9 @@ fn version_json(base: &str, m: &Manifest, current: Option<u64>) -> Value {
         "changes": m.changes,
         "downloads": download_links(base, m, Some(m.version)),
         "links": [
-            {"rel": "self", "href": format!("{base}/datasets/{}/versions/{}", m.dataset, m.version),
-             "type": "application/json"},
-            {"rel": "collection", "href": format!("{base}/datasets/{}/versions", m.dataset),
-             "type": "application/json"},
+            Link::new(format!("{base}/datasets/{}/versions/{}", m.dataset, m.version), "self")
+                .typed(JSON),
+            Link::new(format!("{base}/datasets/{}/versions", m.dataset), "collection").typed(JSON),
         ],
     })
 }
@@ -36,9 +38,10 @@ pub async fn one(
     State(state): State<SharedState>,
     Path((dataset_id, version)): Path<(String, String)>,
     headers: HeaderMap,
+    RawQuery(q): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    require_acceptable(&headers, &["application/json"])?;
-    let ds = dataset(&state, &dataset_id)?;
+    let ds = dataset(&state, &dataset_id, q.as_deref())?;
+    negotiate(None, &headers, &[Format::Json])?;
     let store = state.engine.store();
     let m = version
         .parse::<u64>()
@@ -46,9 +49,7 @@ pub async fn one(
         .filter(|v| store.version_dir(&ds.id, *v).is_dir())
         .and_then(|v| store.manifest(&ds.id, v).ok())
         .ok_or_else(|| no_version(ds, &version))?;
-    let current = store
-        .current_version(&ds.id)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let current = store.current_version(&ds.id)?;
     Ok(Json(version_json(&state.settings.public_url, &m, current)))
 }
 
@@ -56,13 +57,12 @@ pub async fn list(
     State(state): State<SharedState>,
     Path(dataset_id): Path<String>,
     headers: HeaderMap,
+    RawQuery(q): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    require_acceptable(&headers, &["application/json"])?;
-    let ds = dataset(&state, &dataset_id)?;
+    let ds = dataset(&state, &dataset_id, q.as_deref())?;
+    negotiate(None, &headers, &[Format::Json])?;
     let store = state.engine.store();
-    let current = store
-        .current_version(&ds.id)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let current = store.current_version(&ds.id)?;
     let base = &state.settings.public_url;
     let mut versions = Vec::new();
     for v in kept_versions(&state, ds)?.into_iter().rev() {
@@ -78,10 +78,14 @@ pub async fn list(
         "current": current,
         "versions": versions,
         "links": [
-            {"rel": "self", "href": url("/versions"), "type": "application/json"},
-            {"rel": "alternate", "href": url("/feed.atom"), "type": "application/atom+xml",
-             "title": "Atom feed of the versions"},
-            {"rel": "describedby", "href": url(""), "title": "The dataset"},
+            Link::new(url("/versions"), "self").typed(JSON),
+            Link::full(
+                url("/feed.atom"),
+                "alternate",
+                Format::Atom.content_type(),
+                "Atom feed of the versions",
+            ),
+            Link::new(url(""), "describedby").titled("The dataset"),
         ],
     })))
 }

@@ -11,7 +11,7 @@ use arrow::util::display::{ArrayFormatter, FormatOptions};
 use super::geojson::EncodeError;
 use crate::geom::WkbColumn;
 use crate::geom::wkt::write_wkt;
-use crate::ingest::GEOMETRY_COLUMN;
+use crate::store::layout::GEOMETRY_COLUMN;
 
 /// The header GDAL's CSV driver and QGIS read as a WKT geometry without options.
 pub const WKT_HEADER: &str = "WKT";

@@ -14,7 +14,7 @@ use flatbuffers::{FlatBufferBuilder, WIPOffset};
 use super::geojson::EncodeError;
 use crate::geom::WkbColumn;
 use crate::geom::wkb::{self, Kind, Sink};
-use crate::ingest::GEOMETRY_COLUMN;
+use crate::store::layout::GEOMETRY_COLUMN;
 
 const MAGIC: [u8; 8] = [0x66, 0x67, 0x62, 0x03, 0x66, 0x67, 0x62, 0x00];
 

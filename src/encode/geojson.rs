@@ -9,7 +9,7 @@ use arrow::json::writer::{EncoderOptions, NullableEncoder, make_encoder};
 
 use crate::geom::WkbColumn;
 use crate::geom::geojson::write_geometry;
-use crate::ingest::{GEOMETRY_COLUMN, ID_COLUMN};
+use crate::store::layout::{GEOMETRY_COLUMN, ID_COLUMN};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EncodeError {

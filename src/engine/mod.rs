@@ -40,7 +40,7 @@ pub use st_intersects_bbox::StIntersectsBbox;
 
 use crate::catalog::{Catalog, DatasetId};
 use crate::geom::Bbox;
-use crate::ingest::{BBOX_COLUMN, GEOMETRY_COLUMN, ID_COLUMN};
+use crate::store::layout::{BBOX_COLUMN, GEOMETRY_COLUMN, ID_COLUMN};
 use crate::store::{Manifest, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]

@@ -29,7 +29,7 @@ use parquet::arrow::arrow_reader::{
 use parquet::file::statistics::Statistics;
 
 use crate::geom::Bbox;
-use crate::ingest::{BBOX_COLUMN, ID_COLUMN};
+use crate::store::layout::{BBOX_COLUMN, ID_COLUMN};
 
 /// What is known about each row group of a version's file.
 #[derive(Debug, Default)]

@@ -10,6 +10,7 @@ use super::Entry;
 use crate::catalog::{Dataset, Text};
 use crate::downloads::download_links;
 use crate::http::SharedState;
+use crate::http::media::Format;
 use crate::http::negotiate::Lang;
 use crate::store::ChangeSummary;
 
@@ -114,7 +115,14 @@ pub fn write(
                 }
             };
             text_element(w, "subtitle", &subtitle)?;
-            link(w, "self", &feed.self_url, super::ATOM, None, None)?;
+            link(
+                w,
+                "self",
+                &feed.self_url,
+                Format::Atom.content_type(),
+                None,
+                None,
+            )?;
             match feed.dataset {
                 Some(ds) => {
                     link(

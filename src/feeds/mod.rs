@@ -20,11 +20,11 @@ use crate::downloads::file;
 use crate::geom::Bbox;
 use crate::http::SharedState;
 use crate::http::error::ApiError;
-use crate::http::negotiate::{Lang, require_acceptable};
+use crate::http::lookup::{self, Noun};
+use crate::http::media::{Format, negotiate};
+use crate::http::negotiate::Lang;
 use crate::http::params::{self, QueryParams};
 use crate::store::Manifest;
-
-pub const ATOM: &str = "application/atom+xml";
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
@@ -63,7 +63,7 @@ async fn one_dataset(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let ds = crate::downloads::dataset(&state, &dataset_id)?;
+    let ds = lookup::public(&state, &dataset_id, Noun::Dataset)?;
     let bbox = parse_query(&headers, q.as_deref())?;
     let entries = versions_of(&state, ds, bbox)?;
     let feed = atom::Feed {
@@ -79,7 +79,7 @@ async fn one_dataset(
 }
 
 fn parse_query(headers: &HeaderMap, q: Option<&str>) -> Result<Option<Bbox>, ApiError> {
-    require_acceptable(headers, &[ATOM, "application/xml", "text/xml"])?;
+    negotiate(None, headers, &[Format::Atom])?;
     let params = QueryParams::parse(q, &["bbox"])?;
     params.get("bbox").map(params::bbox).transpose()
 }
@@ -98,9 +98,7 @@ fn versions_of<'a>(
     bbox: Option<Bbox>,
 ) -> Result<Vec<Entry<'a>>, ApiError> {
     let store = state.engine.store();
-    let versions = store
-        .versions(&ds.id)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let versions = store.versions(&ds.id)?;
     let mut entries = Vec::new();
     for v in versions {
         // Removed by retention since it was listed: not in the feed.

@@ -1,5 +1,6 @@
 //! The one error type of the HTTP edge, rendered as RFC 9457 `application/problem+json` with an
-//! OGC exception `code`. The mapping from engine errors to statuses is written down here only.
+//! OGC exception `code`. The mapping from engine, SQL and store errors to statuses is written down
+//! here only.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -78,6 +79,20 @@ impl From<EngineError> for ApiError {
                 msg,
             )) => ApiError::Unavailable(format!("resources exhausted: {msg}")),
             other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// The SQL service's errors: the query's fault 400, a limit 422, busy 503, too long 413.
+impl From<crate::sql::SqlError> for ApiError {
+    fn from(e: crate::sql::SqlError) -> Self {
+        use crate::sql::SqlError;
+        match e {
+            SqlError::TooLarge { .. } => ApiError::TooLarge(e.to_string()),
+            SqlError::Busy(_) => ApiError::Unavailable(e.to_string()),
+            SqlError::Query(m) => ApiError::InvalidParameter(format!("SQL: {m}")),
+            SqlError::Limit(m) => ApiError::LimitExceeded(m),
+            SqlError::Internal(m) => ApiError::Internal(m),
         }
     }
 }

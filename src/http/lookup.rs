@@ -50,16 +50,21 @@ pub fn described<'a>(state: &'a AppState, id: &str, noun: Noun) -> Result<&'a Da
         .ok_or_else(|| noun.not_found(state, id))
 }
 
-/// A served dataset: its catalog entry and the version being served now. A dataset that is not
-/// public is not served, and answers like one that does not exist.
+/// A dataset whose data is open: its catalog entry, ingested or not. A dataset that is not public
+/// answers like one that does not exist.
+pub fn public<'a>(state: &'a AppState, id: &str, noun: Noun) -> Result<&'a Dataset, ApiError> {
+    DatasetId::parse(id)
+        .and_then(|parsed| state.served_dataset(parsed.as_str()))
+        .ok_or_else(|| noun.not_found(state, id))
+}
+
+/// A served dataset: its catalog entry and the version being served now.
 pub fn served<'a>(
     state: &'a AppState,
     id: &str,
     noun: Noun,
 ) -> Result<(&'a Dataset, Arc<DatasetVersion>), ApiError> {
-    let dataset = DatasetId::parse(id)
-        .and_then(|parsed| state.served_dataset(parsed.as_str()))
-        .ok_or_else(|| noun.not_found(state, id))?;
+    let dataset = public(state, id, noun)?;
     let version = state
         .engine
         .current(&dataset.id)

@@ -114,6 +114,25 @@ impl Format {
         }
     }
 
+    /// The file name extension of a file in this format (downloads, attachments).
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Json | Format::OpenApi | Format::JsonSchema => "json",
+            Format::GeoJson => "geojson",
+            Format::JsonFg => "fg.json",
+            Format::Html => "html",
+            Format::Csv => "csv",
+            Format::FlatGeobuf => "fgb",
+            Format::GeoPackage => "gpkg",
+            Format::Parquet => "parquet",
+            Format::Arrow => "arrows",
+            Format::JsonLd => "jsonld",
+            Format::Turtle => "ttl",
+            Format::RdfXml => "rdf",
+            Format::Atom => "atom",
+        }
+    }
+
     /// A human name, for link titles and messages.
     pub fn title(self) -> &'static str {
         match self {

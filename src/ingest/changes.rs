@@ -16,8 +16,8 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::errors::ParquetError;
 use sha2::{Digest, Sha256};
 
-use super::{BBOX_COLUMN, GEOMETRY_COLUMN, ID_COLUMN};
 use crate::store::ChangeSummary;
+use crate::store::layout::{BBOX_COLUMN, GEOMETRY_COLUMN, ID_COLUMN};
 
 type Hash = [u8; 16];
 type Bbox = [f64; 4];

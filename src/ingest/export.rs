@@ -32,8 +32,8 @@ impl GdalFormat {
 
     pub fn file_name(self) -> &'static str {
         match self {
-            GdalFormat::GeoPackage => "data.gpkg",
-            GdalFormat::FlatGeobuf => "data.fgb",
+            GdalFormat::GeoPackage => crate::store::layout::GEOPACKAGE_FILE,
+            GdalFormat::FlatGeobuf => crate::store::layout::FLATGEOBUF_FILE,
         }
     }
 
@@ -92,7 +92,7 @@ fn write_layer(dataset: &mut GdalDataset, rows: &ExportRows) -> gdal::errors::Re
         },
         options: None,
     })?;
-    let mut fields: Vec<(&str, &ArrayRef)> = vec![(super::ID_COLUMN, rows.ids)];
+    let mut fields: Vec<(&str, &ArrayRef)> = vec![(crate::store::layout::ID_COLUMN, rows.ids)];
     fields.extend(rows.columns.iter().copied());
     let names = field_names(&fields.iter().map(|(n, _)| *n).collect::<Vec<_>>());
     let mut writers = Vec::with_capacity(fields.len());

@@ -10,22 +10,13 @@ use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Float64Builder, RecordBatch, StructArray};
 use arrow::buffer::NullBuffer;
-use arrow::datatypes::{DataType, Field, Fields, Schema};
+use arrow::datatypes::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
-/// Name of the geometry column in every stored dataset.
-pub const GEOMETRY_COLUMN: &str = "geometry";
-/// Name of the bbox covering column.
-pub const BBOX_COLUMN: &str = "bbox";
-
-/// Row groups hold about this many bytes of geometry, and between these bounds of rows: small
-/// enough that a bbox query skips most of a dataset, large enough to compress well.
-const TARGET_GROUP_BYTES: usize = 1 << 20;
-const MIN_GROUP_ROWS: usize = 64;
-const MAX_GROUP_ROWS: usize = 4096;
+use crate::store::layout::{self, BBOX_COLUMN, BBOX_MEMBERS, GEOMETRY_COLUMN, bbox_fields};
 
 /// The geometry part of a table to write.
 pub struct GeometryToWrite<'a> {
@@ -33,15 +24,6 @@ pub struct GeometryToWrite<'a> {
     pub bbox: &'a [Option<[f64; 4]>],
     pub types: &'a [String],
     pub extent: Option<[f64; 4]>,
-}
-
-/// The bbox covering struct column.
-pub fn bbox_fields() -> Fields {
-    Fields::from(
-        ["xmin", "ymin", "xmax", "ymax"]
-            .map(|n| Field::new(n, DataType::Float64, false))
-            .to_vec(),
-    )
 }
 
 fn bbox_array(bbox: &[Option<[f64; 4]>]) -> ArrayRef {
@@ -67,10 +49,10 @@ fn geo_metadata(geometry: &GeometryToWrite) -> String {
         "geometry_types": geometry.types,
         "covering": {
             "bbox": {
-                "xmin": [BBOX_COLUMN, "xmin"],
-                "ymin": [BBOX_COLUMN, "ymin"],
-                "xmax": [BBOX_COLUMN, "xmax"],
-                "ymax": [BBOX_COLUMN, "ymax"],
+                "xmin": [BBOX_COLUMN, BBOX_MEMBERS[0]],
+                "ymin": [BBOX_COLUMN, BBOX_MEMBERS[1]],
+                "xmax": [BBOX_COLUMN, BBOX_MEMBERS[2]],
+                "ymax": [BBOX_COLUMN, BBOX_MEMBERS[3]],
             }
         }
     });
@@ -90,8 +72,7 @@ fn rows_per_group(rows: usize, geometry: Option<&GeometryToWrite>) -> usize {
     let geometry_bytes = geometry
         .map(|g| g.wkb.get_buffer_memory_size())
         .unwrap_or(0);
-    let avg_row = geometry_bytes / rows.max(1) + 128;
-    (TARGET_GROUP_BYTES / avg_row).clamp(MIN_GROUP_ROWS, MAX_GROUP_ROWS)
+    layout::rows_per_group(geometry_bytes / rows.max(1) + 128)
 }
 
 /// Writes `columns` (id first, then properties), plus geometry and bbox when given, to `path`.

@@ -24,20 +24,15 @@ use arrow::datatypes::{DataType, Field, TimeUnit};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use sha2::{Digest, Sha256};
 
-pub use geoparquet::{BBOX_COLUMN, GEOMETRY_COLUMN};
 pub use ogr::SourceSummary;
 pub use view::{ingest_view, view_access_issues};
 
 use crate::catalog::{Dataset, DuplicatePolicy, FeatureKey, Temporal};
+use crate::store::layout::{FORMAT_VERSION, GEOMETRY_COLUMN, ID_COLUMN};
 use crate::store::{
     ChangeSummary, ColumnInfo, GeometryInfo, Manifest, SourceInfo, Store, StoreError, StoredFile,
     TemporalInfo,
 };
-
-/// Bumped when the stored layout changes, so that every dataset re-ingests.
-const FORMAT_VERSION: &str = "ontsluit-geoparquet-5";
-/// Name of the feature id column.
-pub const ID_COLUMN: &str = "id";
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {

@@ -26,13 +26,14 @@ use geo::{BoundingRect, Geometry};
 use sha2::{Digest, Sha256};
 
 use super::ogr::{GeometryColumn, SourceTable};
-use super::{BBOX_COLUMN, FORMAT_VERSION, GEOMETRY_COLUMN, IngestError, Outcome, store_table};
+use super::{IngestError, Outcome, store_table};
 use crate::catalog::{Catalog, Dataset, DatasetId, FeatureKey, Issue, Temporal};
 use crate::engine::Engine;
 use crate::geom::WkbColumn;
 use crate::geom::to_geo::to_geo;
 use crate::sql::{SqlLimits, session};
 use crate::store::Store;
+use crate::store::layout::{BBOX_COLUMN, FORMAT_VERSION, GEOMETRY_COLUMN, ID_COLUMN};
 
 /// Memory a view's query may use at ingest (no row limit: the whole result is stored).
 const VIEW_MEMORY_BYTES: usize = 4 << 30;
@@ -250,7 +251,7 @@ fn source_table(ds: &Dataset, batch: &RecordBatch) -> Result<SourceTable, Ingest
     }
     named.extend(ds.columns.keys().map(String::as_str));
     for n in named {
-        if n != super::ID_COLUMN && !source_names.iter().any(|s| s == n) {
+        if n != ID_COLUMN && !source_names.iter().any(|s| s == n) {
             return Err(fail(format!(
                 "the catalog names column `{n}`, which the view's query does not return (it returns {})",
                 source_names.join(", ")

@@ -12,7 +12,7 @@ use crate::encode::geojson::{
     EncodeError, FeatureEncoder, JsonFgOptions, PLACE_COLUMN, encoder_options,
 };
 use crate::http::media::Format;
-use crate::ingest::GEOMETRY_COLUMN;
+use crate::store::layout::GEOMETRY_COLUMN;
 
 /// The encodings of features, in order of preference when the client has none.
 pub const FEATURE_FORMATS: &[Format] = &[

@@ -27,7 +27,7 @@ use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::link::Link;
 use crate::http::media::Format;
-use crate::ingest::BBOX_COLUMN;
+use crate::store::layout::BBOX_COLUMN;
 
 const JSON: &str = "application/json";
 

@@ -15,7 +15,7 @@ use crate::http::media::Format;
 use crate::http::negotiate::Lang;
 use crate::http::params::QueryParams;
 use crate::http::{AppState, SharedState};
-use crate::ingest::{BBOX_COLUMN, GEOMETRY_COLUMN, ID_COLUMN};
+use crate::store::layout::{BBOX_COLUMN, GEOMETRY_COLUMN, ID_COLUMN};
 
 /// What the schema documents are offered as.
 const SCHEMAS: &[Format] = &[Format::JsonSchema];

@@ -21,7 +21,7 @@ use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::media::{Format, negotiate};
 use crate::http::params::{self as query, QueryParams};
-use crate::ingest::GEOMETRY_COLUMN;
+use crate::store::layout::GEOMETRY_COLUMN;
 
 /// The query parameters of `/items` (every queryable is one too: `?statnaam=Utrecht`).
 const ITEMS: &[&str] = &[

@@ -19,7 +19,7 @@ use datafusion::logical_expr::{Expr, Filter, LogicalPlan, lit};
 use datafusion::optimizer::AnalyzerRule;
 
 use crate::engine::spatial::Relation;
-use crate::ingest::{BBOX_COLUMN, GEOMETRY_COLUMN};
+use crate::store::layout::{BBOX_COLUMN, GEOMETRY_COLUMN};
 
 #[derive(Debug, Default)]
 pub struct BboxJoin;

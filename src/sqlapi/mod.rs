@@ -16,8 +16,8 @@ use futures::StreamExt;
 use crate::http::SharedState;
 use crate::http::error::ApiError;
 use crate::http::media::{self, Format};
-use crate::ingest::{BBOX_COLUMN, GEOMETRY_COLUMN};
-use crate::sql::{SqlError, SqlRequest, SqlResult};
+use crate::sql::{SqlRequest, SqlResult};
+use crate::store::layout::{BBOX_COLUMN, GEOMETRY_COLUMN};
 use format::{RESULT_FORMATS, encoder};
 
 /// Response header: `true` when rows beyond the row limit were cut off.
@@ -29,18 +29,6 @@ pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/sql/v1", get(get_query).post(post_query))
         .route("/sql/v1/tables", get(tables))
-}
-
-impl From<SqlError> for ApiError {
-    fn from(e: SqlError) -> Self {
-        match e {
-            SqlError::TooLarge { .. } => ApiError::TooLarge(e.to_string()),
-            SqlError::Busy(_) => ApiError::Unavailable(e.to_string()),
-            SqlError::Query(m) => ApiError::InvalidParameter(format!("SQL: {m}")),
-            SqlError::Limit(m) => ApiError::LimitExceeded(m),
-            SqlError::Internal(m) => ApiError::Internal(m),
-        }
-    }
 }
 
 /// `f=` wins over `Accept`; neither means JSON.

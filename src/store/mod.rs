@@ -11,6 +11,7 @@
 //! and `current` only ever names a complete version; a failed or killed ingest leaves the previous
 //! version serving. Versions are immutable once written.
 
+pub mod layout;
 mod manifest;
 
 use std::fs;
@@ -23,10 +24,7 @@ pub use manifest::{
 
 use crate::catalog::DatasetId;
 
-/// File name of a version's data.
-pub const DATA_FILE: &str = "data.parquet";
-const MANIFEST_FILE: &str = "manifest.json";
-const CURRENT_FILE: &str = "current";
+use layout::{CURRENT_FILE, DATA_FILE, MANIFEST_FILE};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

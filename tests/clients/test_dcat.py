@@ -343,7 +343,7 @@ def test_pages_are_accessible_and_in_the_asked_language(server, lang, path):
 def test_refusals_are_problem_details(server):
     for path, headers, status in [
         ("/catalog", {"Accept": "text/csv"}, 406),
-        ("/catalog?f=xlsx", {}, 406),
+        ("/catalog?f=xlsx", {}, 400),
         ("/datasets/bestaat_niet", {}, 404),
         ("/datasets/bestaat_niet?f=ttl", {}, 404),
     ]:

@@ -568,6 +568,22 @@ async fn versions_changes_downloads_and_feeds() {
         ("/datasets/onbekend/feed.atom", 404, "no dataset"),
         ("/feeds/datasets.atom?bbox=1,2", 400, "bbox"),
         ("/feeds/datasets.atom?limit=3", 400, "limit"),
+        // Downloads and versions take no parameters: unknown ones are refused, as everywhere.
+        (
+            "/datasets/rustpunten/download.parquet?version=1",
+            400,
+            "unknown parameter `version`",
+        ),
+        (
+            "/datasets/rustpunten/versions?f=json",
+            400,
+            "unknown parameter `f`",
+        ),
+        (
+            "/datasets/rustpunten/versions/1?x=1",
+            400,
+            "unknown parameter `x`",
+        ),
     ] {
         assert_problem(&get(&state, path).await, status, needle);
     }

@@ -294,15 +294,27 @@ async fn bad_requests_get_problem_details() {
         404,
         "has no data yet",
     );
+    // An unknown `f` is a bad parameter (400) and unknown parameters are refused, as on every
+    // route; an `Accept` nothing satisfies is 406.
     assert_problem(
         &get(&state, "/catalog?f=csv").await,
-        406,
-        "`f=csv` is not a format",
+        400,
+        "f `csv` is not a format of this resource (available: jsonld, ttl, rdf, html)",
     );
     assert_problem(
         &get(&state, "/datasets/rustpunten?f=pdf").await,
-        406,
-        "`f=pdf`",
+        400,
+        "f `pdf`",
+    );
+    assert_problem(
+        &get(&state, "/catalog?page=2").await,
+        400,
+        "unknown parameter `page`",
+    );
+    assert_problem(
+        &get(&state, "/datasets/rustpunten?f=ttl&f=rdf").await,
+        400,
+        "more than once",
     );
     assert_problem(
         &get_with(&state, "/catalog", &[("accept", "text/csv")]).await,

@@ -28,7 +28,7 @@ use super::temporal::compare_times;
 use super::value::{Value, column, describe, mismatch, type_error};
 use super::{FilterError, Translator};
 use crate::engine::accent::StripAccents;
-use crate::ingest::GEOMETRY_COLUMN;
+use crate::store::layout::GEOMETRY_COLUMN;
 
 pub(super) fn null_bool() -> Expr {
     lit(ScalarValue::Boolean(None))

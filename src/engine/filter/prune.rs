@@ -7,7 +7,7 @@
 use super::spatial::{bbox_literal, geometry_literal, relation};
 use super::{Translator, deeper};
 use crate::geom::Bbox;
-use crate::ingest::GEOMETRY_COLUMN;
+use crate::store::layout::GEOMETRY_COLUMN;
 
 fn total_area(boxes: &[Bbox]) -> f64 {
     boxes

@@ -18,7 +18,7 @@ use super::value::{Value, column, needs, short};
 use super::{FilterError, Translator};
 use crate::engine::spatial::{Relation, SpatialPredicate, to_wkb};
 use crate::geom::Bbox;
-use crate::ingest::{BBOX_COLUMN, GEOMETRY_COLUMN};
+use crate::store::layout::{BBOX_COLUMN, GEOMETRY_COLUMN};
 
 /// A geometry operand.
 pub(super) enum Geo {

@@ -9,7 +9,7 @@ use datafusion::logical_expr::{Expr, cast};
 use super::spatial::Geo;
 use super::temporal::{Instant, Time, TimeColumn};
 use super::{FilterError, Translator};
-use crate::ingest::{BBOX_COLUMN, GEOMETRY_COLUMN};
+use crate::store::layout::{BBOX_COLUMN, GEOMETRY_COLUMN};
 
 /// What a collection can be filtered on: published column name → Arrow type, plus whether it has
 /// geometry (the property `geometry`).
