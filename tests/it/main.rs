@@ -11,4 +11,5 @@ mod ingest;
 mod ogc;
 mod pruning;
 mod sql;
+mod sql_memory;
 mod versions;
