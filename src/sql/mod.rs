@@ -7,7 +7,10 @@
 //!   DML and statements off (no `CREATE`, `COPY`, `INSERT`, `SET`, …); the per-query session
 //!   has no URL tables, no file-reading table functions, and no disk manager (nothing spills);
 //! - each query gets its own [`SessionContext`] over the versions current when it starts (a new
-//!   version never tears a result) and its own memory pool;
+//!   version never tears a result) and its own memory pool, which every input an operator
+//!   holds whole is charged to, per batch as well as per array byte ([`held`]), so a query's
+//!   memory stays within its limit; what a query freed is returned to the system once its pool
+//!   is empty ([`trim`]);
 //! - a query past its time limit is cancelled: its stream is dropped, which stops DataFusion's
 //!   tasks; at most `max_concurrent` queries run at once, beyond that 503 + `Retry-After`;
 //! - parameters are bound as values (`$1`, `$2`, …), never spliced into the text.
@@ -15,6 +18,8 @@
 mod bbox_join;
 mod cooperative;
 pub mod functions;
+mod held;
+mod trim;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -86,11 +91,7 @@ impl SqlError {
     fn from_datafusion(e: DataFusionError, limits: &SqlLimits) -> SqlError {
         let root = e.find_root();
         match root {
-            DataFusionError::ResourcesExhausted(m) => SqlError::Limit(format!(
-                "the query needs more than its memory limit of {} MiB ({m}); \
-                 select fewer rows or columns, or aggregate",
-                limits.memory_bytes / (1024 * 1024)
-            )),
+            DataFusionError::ResourcesExhausted(m) => SqlError::Limit(memory_detail(m, limits)),
             DataFusionError::SQL(..)
             | DataFusionError::Plan(_)
             | DataFusionError::SchemaError(..)
@@ -101,6 +102,30 @@ impl SqlError {
             _ => SqlError::Internal(e.to_string()),
         }
     }
+}
+
+/// The detail of a query that ran out of memory: which operator did, and what to do instead.
+/// DataFusion's own message lists the pool's consumers over several lines; the first names the
+/// consumer that failed ("… failed for batches held by CrossJoinExec[0] with …").
+fn memory_detail(message: &str, limits: &SqlLimits) -> String {
+    let first = message.lines().next().unwrap_or(message);
+    let consumer = first
+        .split_once(" for ")
+        .and_then(|(_, rest)| rest.split_once(" with "))
+        .map(|(consumer, _)| consumer);
+    let hint = match consumer {
+        Some(c) if c.contains("CrossJoinExec") => {
+            "a cross join keeps its whole left side in memory: join on a condition, \
+             or filter the tables first"
+        }
+        Some(c) if c.contains("Join") => "a join keeps one side in memory: filter that side first",
+        _ => "select fewer rows or columns, or aggregate",
+    };
+    let what = consumer.map_or_else(|| first.to_owned(), |c| format!("{c} ran out"));
+    format!(
+        "the query needs more than its memory limit of {} MiB ({what}); {hint}",
+        limits.memory_bytes / (1024 * 1024)
+    )
 }
 
 /// One request: the query text and its positional parameters (`$1`, `$2`, …).
@@ -151,8 +176,10 @@ impl SqlService {
         let ctx = session(engine, limits).map_err(|e| SqlError::from_datafusion(e, limits))?;
         // Dropping this future on timeout drops the record-batch stream, which cancels the query.
         let run = read_ahead(&ctx, request, limits);
-        let (schema, batches, rows, truncated) = tokio::time::timeout(limits.timeout, run)
-            .await
+        let outcome = tokio::time::timeout(limits.timeout, run).await;
+        // Finished, failed or cancelled: what the query freed goes back to the system.
+        trim::after_query(Arc::clone(&ctx.runtime_env().memory_pool));
+        let (schema, batches, rows, truncated) = outcome
             .map_err(|_| {
                 SqlError::Limit(format!(
                     "the query took longer than its time limit of {} s and was cancelled",
@@ -238,6 +265,8 @@ pub fn session(engine: &Engine, limits: &SqlLimits) -> Result<SessionContext, Da
         .with_target_partitions(2);
     let mut physical_rules = PhysicalOptimizer::new().rules;
     physical_rules.push(Arc::new(cooperative::CooperativeEverywhere));
+    // After the cooperative rule: a wrapper takes its (now cooperative) input's properties.
+    physical_rules.push(Arc::new(held::ChargeHeldInputs));
     let state = SessionStateBuilder::new()
         .with_config(config)
         .with_runtime_env(runtime)

@@ -19,4 +19,5 @@ mod pruning;
 mod snapshots;
 mod source_crs;
 mod sql;
+mod sql_memory;
 mod versions;
