@@ -4,13 +4,18 @@
 //! reprojected to CRS84, withheld columns never read → feature ids from the key (or a content
 //! hash), duplicates resolved or reported → Hilbert order → GeoParquet 1.1 → manifest → atomic
 //! switch. Any failure abandons the staging directory and leaves the previous version current.
+//!
+//! Rows that something else computed (a `[[view]]`'s SQL result) come in as record batches with
+//! a description ([`ingest_batches`], [`BatchSource`]) and take the same steps from the ids on.
+//! Ingest never runs a query: it depends on `catalog`, `store` and `geom` only; running views
+//! over the engine is the `jobs` module's work.
 
+mod batches;
 mod changes;
 pub mod export;
 mod geoparquet;
 mod hilbert;
 mod ogr;
-mod view;
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -24,9 +29,9 @@ use arrow::datatypes::{DataType, Field, TimeUnit};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use sha2::{Digest, Sha256};
 
+pub use batches::{BatchSource, ingest_batches};
 pub use geoparquet::{BBOX_COLUMN, GEOMETRY_COLUMN};
 pub use ogr::SourceSummary;
-pub use view::{ingest_view, view_access_issues};
 
 use crate::catalog::{Dataset, DuplicatePolicy, FeatureKey, Temporal};
 use crate::store::{
@@ -34,8 +39,9 @@ use crate::store::{
     TemporalInfo,
 };
 
-/// Bumped when the stored layout changes, so that every dataset re-ingests.
-const FORMAT_VERSION: &str = "ontsluit-geoparquet-5";
+/// Bumped when the stored layout changes, so that every dataset re-ingests (a view's checksum
+/// covers it too).
+pub const FORMAT_VERSION: &str = "ontsluit-geoparquet-5";
 /// Name of the feature id column.
 pub const ID_COLUMN: &str = "id";
 
@@ -155,7 +161,7 @@ pub fn ingest(
     if ds.view_sql.is_some() {
         return Err(IngestError::source(
             ds,
-            "is a [[view]]: it is computed by `ingest_view`, after the datasets".into(),
+            "is a [[view]]: it is computed by `jobs::ingest_view`, after the datasets".into(),
         ));
     }
     if !ds.source.path.exists() {
