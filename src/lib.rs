@@ -4,7 +4,9 @@
 //! Data flows one way: [`catalog`] → [`ingest`] → [`store`] → [`engine`] → [`encode`] → the
 //! handlers ([`ogcapi`], [`sqlapi`], [`dcat`], [`downloads`], [`feeds`], [`web`]), which use the
 //! request edge ([`http`]). The router that mounts the handlers is here, at the top. The HTTP
-//! layer never reads source files; ingest never serves.
+//! layer never reads source files; ingest never serves and never queries. [`jobs`] runs an
+//! ingest over the whole catalog, computing `[[view]]`s with [`sql`] and storing their results
+//! through [`ingest`].
 
 pub mod catalog;
 pub mod crs;
@@ -16,6 +18,7 @@ pub mod feeds;
 pub mod geom;
 pub mod http;
 pub mod ingest;
+pub mod jobs;
 pub mod ogcapi;
 pub mod sql;
 pub mod sqlapi;
@@ -110,11 +113,11 @@ pub async fn serve(listener: tokio::net::TcpListener, state: SharedState) -> std
 }
 
 /// Reads and validates a catalog file, with the rule that needs SQL besides: a public view may
-/// not read a dataset that is not public ([`ingest::view_access_issues`]). `check`, `ingest` and
+/// not read a dataset that is not public ([`jobs::view_access_issues`]). `check`, `ingest` and
 /// `serve` all load the catalog through this.
 pub fn load_catalog(path: &std::path::Path) -> Result<catalog::Catalog, catalog::CatalogError> {
     let catalog = catalog::Catalog::load(path)?;
-    let issues = ingest::view_access_issues(&catalog);
+    let issues = jobs::view_access_issues(&catalog);
     if issues.is_empty() {
         Ok(catalog)
     } else {

@@ -8,9 +8,10 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use ontsluit::Settings;
-use ontsluit::catalog::Catalog;
+use ontsluit::catalog::{Catalog, Dataset};
 use ontsluit::ingest::{self, Outcome};
-use ontsluit::store::Store;
+use ontsluit::jobs;
+use ontsluit::store::StoreError;
 
 #[derive(Parser)]
 #[command(
@@ -222,43 +223,69 @@ fn run_ingest(
     only: &[String],
 ) -> anyhow::Result<ExitCode> {
     let catalog = load_catalog(common)?;
-    for id in only {
-        if catalog.dataset(id).is_none() {
-            anyhow::bail!(
-                "{}: no dataset `{id}` in the catalog",
-                common.catalog.display()
-            );
+    let options = jobs::IngestOptions {
+        force,
+        keep_versions: keep_versions.map(|k| k as usize),
+        only: only.to_vec(),
+    };
+    let mut report = Lines::new();
+    let failures = jobs::ingest_catalog(&catalog, &common.data_dir, &options, &mut report)?;
+    for e in &failures {
+        eprintln!("error: {e}");
+    }
+    Ok(if failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!(
+            "{} of the datasets failed; their previous versions stay current",
+            failures.len()
+        );
+        ExitCode::FAILURE
+    })
+}
+
+/// The ingest run on a terminal: a progress bar while a dataset ingests, then one line for it.
+struct Lines {
+    bars: MultiProgress,
+    style: ProgressStyle,
+    bar: Option<ProgressBar>,
+}
+
+impl Lines {
+    fn new() -> Self {
+        Lines {
+            bars: MultiProgress::new(),
+            style: ProgressStyle::with_template("{prefix:<28} {bar:30} {pos:>7}/{len:7} {msg}")
+                .expect("valid template"),
+            bar: None,
         }
     }
-    std::fs::create_dir_all(&common.data_dir)
-        .with_context(|| format!("cannot create the data dir {}", common.data_dir.display()))?;
-    let store = Store::new(&common.data_dir);
-    let bars = MultiProgress::new();
-    let style = ProgressStyle::with_template("{prefix:<28} {bar:30} {pos:>7}/{len:7} {msg}")
-        .expect("valid template");
-    let mut failures = Vec::new();
-    for ds in catalog
-        .datasets
-        .iter()
-        .filter(|d| only.is_empty() || only.iter().any(|o| o == d.id.as_str()))
-    {
-        let bar = bars.add(
-            ProgressBar::new(0)
-                .with_style(style.clone())
-                .with_prefix(ds.id.to_string()),
+}
+
+impl jobs::Report for Lines {
+    fn started(&mut self, ds: &Dataset) {
+        self.bar = Some(
+            self.bars.add(
+                ProgressBar::new(0)
+                    .with_style(self.style.clone())
+                    .with_prefix(ds.id.to_string()),
+            ),
         );
-        let progress = |done: u64, total: u64| {
+    }
+
+    fn progress(&self, _ds: &Dataset, done: u64, total: u64) {
+        if let Some(bar) = &self.bar {
             bar.set_length(total.max(done));
             bar.set_position(done);
-        };
-        let outcome = if ds.view_sql.is_some() {
-            ingest::ingest_view(&catalog, ds, &store, force)
-        } else {
-            ingest::ingest(ds, &store, force, &progress)
-        };
+        }
+    }
+
+    fn finished(&mut self, ds: &Dataset, outcome: &Result<Outcome, jobs::JobError>) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
         match outcome {
             Ok(Outcome::Unchanged { version }) => {
-                bar.finish_and_clear();
                 println!("{:<28} unchanged (version {version})", ds.id);
             }
             Ok(Outcome::Written {
@@ -270,12 +297,11 @@ fn run_ingest(
                 seconds,
                 changes,
             }) => {
-                let dropped = if dropped_duplicates > 0 {
+                let dropped = if *dropped_duplicates > 0 {
                     format!(", {dropped_duplicates} identical duplicates dropped")
                 } else {
                     String::new()
                 };
-                bar.finish_and_clear();
                 let compared = match changes.previous {
                     Some(p) => format!(
                         "; since version {p}: {} added, {} removed, {} changed",
@@ -289,35 +315,19 @@ fn run_ingest(
                     bytes / 1024
                 );
             }
-            Err(e) => {
-                bar.finish_and_clear();
-                println!("{:<28} FAILED (see below)", ds.id);
-                failures.push(e);
-                continue;
-            }
-        }
-        if let Some(keep) = keep_versions {
-            match store.prune(&ds.id, keep as usize) {
-                Ok(removed) if !removed.is_empty() => {
-                    println!("{:<28} retention: removed versions {removed:?}", ds.id)
-                }
-                Ok(_) => {}
-                Err(e) => eprintln!("warning: {}: retention: {e}", ds.id),
-            }
+            Err(_) => println!("{:<28} FAILED (see below)", ds.id),
         }
     }
-    for e in &failures {
-        eprintln!("error: {e}");
+
+    fn pruned(&mut self, ds: &Dataset, removed: &Result<Vec<u64>, StoreError>) {
+        match removed {
+            Ok(removed) if !removed.is_empty() => {
+                println!("{:<28} retention: removed versions {removed:?}", ds.id)
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!("warning: {}: retention: {e}", ds.id),
+        }
     }
-    Ok(if failures.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        eprintln!(
-            "{} of the datasets failed; their previous versions stay current",
-            failures.len()
-        );
-        ExitCode::FAILURE
-    })
 }
 
 fn serve(

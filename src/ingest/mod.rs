@@ -4,13 +4,18 @@
 //! reprojected to CRS84, withheld columns never read → feature ids from the key (or a content
 //! hash), duplicates resolved or reported → Hilbert order → GeoParquet 1.1 → manifest → atomic
 //! switch. Any failure abandons the staging directory and leaves the previous version current.
+//!
+//! Rows that something else computed (a `[[view]]`'s SQL result) come in as record batches with
+//! a description ([`ingest_batches`], [`BatchSource`]) and take the same steps from the ids on.
+//! Ingest never runs a query: it depends on `catalog`, `store` and `geom` only; running views
+//! over the engine is the `jobs` module's work.
 
+mod batches;
 mod changes;
 pub mod export;
 mod geoparquet;
 mod hilbert;
 mod ogr;
-mod view;
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -24,8 +29,8 @@ use arrow::datatypes::{DataType, Field, TimeUnit};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use sha2::{Digest, Sha256};
 
+pub use batches::{BatchSource, ingest_batches};
 pub use ogr::SourceSummary;
-pub use view::{ingest_view, view_access_issues};
 
 use crate::catalog::{Dataset, DuplicatePolicy, FeatureKey, Temporal};
 use crate::store::layout::{FORMAT_VERSION, GEOMETRY_COLUMN, ID_COLUMN};
@@ -150,7 +155,7 @@ pub fn ingest(
     if ds.view_sql.is_some() {
         return Err(IngestError::source(
             ds,
-            "is a [[view]]: it is computed by `ingest_view`, after the datasets".into(),
+            "is a [[view]]: it is computed by `jobs::ingest_view`, after the datasets".into(),
         ));
     }
     if !ds.source.path.exists() {

@@ -8,7 +8,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use ontsluit::catalog::Catalog;
-use ontsluit::ingest::{self, Outcome};
+use ontsluit::ingest::Outcome;
+use ontsluit::jobs;
 use ontsluit::store::Store;
 use ontsluit::{Settings, SharedState};
 use oxrdf::{Graph, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, TermRef};
@@ -312,11 +313,7 @@ fn making_a_dataset_public_needs_no_new_ingest() {
     let open = write_catalog(dir.path(), &entries("public"));
     let store = Store::new(&data);
     for ds in &open.datasets {
-        let outcome = if ds.view_sql.is_some() {
-            ingest::ingest_view(&open, ds, &store, false)
-        } else {
-            ingest::ingest(ds, &store, false, &|_, _| {})
-        };
+        let outcome = jobs::ingest_dataset(&open, ds, &store, false, &|_, _| {});
         assert_eq!(
             outcome.unwrap(),
             Outcome::Unchanged { version: 1 },
@@ -377,7 +374,7 @@ fn a_public_view_cannot_read_a_closed_dataset() {
     let data = dir.path().join("data");
     ingest_all(&catalog, &data, &[PUBLIC, "kerncijfers_geheim"]);
     let view = catalog.dataset("openbare_kaart").unwrap();
-    let err = ingest::ingest_view(&catalog, view, &Store::new(&data), false)
+    let err = jobs::ingest_view(&catalog, view, &Store::new(&data), false)
         .unwrap_err()
         .to_string();
     assert!(

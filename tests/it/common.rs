@@ -7,7 +7,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use ontsluit::catalog::Catalog;
-use ontsluit::ingest::{self, Outcome};
+use ontsluit::ingest::Outcome;
+use ontsluit::jobs;
 use ontsluit::store::Store;
 use ontsluit::{Settings, SharedState};
 use tower::ServiceExt;
@@ -71,12 +72,7 @@ pub fn ingest_all(catalog: &Catalog, data_dir: &Path, only: &[&str]) {
         .iter()
         .filter(|d| only.is_empty() || only.contains(&d.id.as_str()))
     {
-        let outcome = if ds.view_sql.is_some() {
-            ingest::ingest_view(catalog, ds, &store, false)
-        } else {
-            ingest::ingest(ds, &store, false, &|_, _| {})
-        };
-        match outcome {
+        match jobs::ingest_dataset(catalog, ds, &store, false, &|_, _| {}) {
             Ok(Outcome::Written { .. } | Outcome::Unchanged { .. }) => {}
             Err(e) => panic!("{e}"),
         }

@@ -567,3 +567,146 @@ fn polygons_from_a_geopackage_keep_their_type_and_extent() {
         assert!((got - want).abs() < 1e-6, "{b:?}");
     }
 }
+
+/// Little-endian WKB of a point.
+fn wkb_point(x: f64, y: f64) -> Vec<u8> {
+    let mut w = vec![1, 1, 0, 0, 0];
+    w.extend(x.to_le_bytes());
+    w.extend(y.to_le_bytes());
+    w
+}
+
+#[test]
+fn record_batches_from_any_producer_become_a_version() {
+    use arrow::array::{ArrayRef, BinaryViewArray, Int32Array, Int64Array, StringViewArray};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = write_catalog(
+        dir.path(),
+        &[dataset_entry(
+            "punten",
+            "source = { path = \"layers/nl_treinstations_rijdendetreinen_2020_wgs84.geojson\" }\nkey = [\"code\"]\n[dataset.columns.naam]\nname = \"name\"",
+        )],
+    );
+    let ds = &catalog.datasets[0];
+    let store = Store::new(dir.path().join("data"));
+    // View layouts (as DataFusion returns them) and a `bbox` column of the producer's own.
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("code", DataType::Int64, false),
+        Field::new("naam", DataType::Utf8View, true),
+        Field::new("geometry", DataType::BinaryView, true),
+        Field::new("bbox", DataType::Int32, true),
+    ]));
+    let batch = |rows: &[(i64, &str, f64, f64)]| {
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.0))),
+            Arc::new(StringViewArray::from_iter_values(rows.iter().map(|r| r.1))),
+            Arc::new(BinaryViewArray::from_iter_values(
+                rows.iter().map(|r| wkb_point(r.2, r.3)),
+            )),
+            Arc::new(Int32Array::from_iter_values(rows.iter().map(|_| 0))),
+        ];
+        RecordBatch::try_new(schema.clone(), columns).unwrap()
+    };
+    let source = |checksum: &str| ingest::BatchSource {
+        schema: schema.clone(),
+        geometry: Some("geometry".into()),
+        checksum: checksum.into(),
+        driver: "test".into(),
+        layer: "punten".into(),
+        origin: "the test producer".into(),
+    };
+    // The corners of a square, in neither Hilbert nor id order, over two batches.
+    let first = batch(&[(1, "c", 5.0, 52.0), (4, "a", 4.0, 51.0)]);
+    let second = batch(&[(2, "d", 5.0, 51.0), (3, "b", 4.0, 52.0)]);
+    let outcome = ingest::ingest_batches(
+        ds,
+        &store,
+        source("test:1"),
+        [Ok::<_, String>(first.clone()), Ok(second)],
+    )
+    .unwrap();
+    assert!(
+        matches!(
+            outcome,
+            Outcome::Written {
+                version: 1,
+                rows: 4,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
+    let (batches, geo, _) = read_parquet(&current_file(&dir.path().join("data"), "punten"));
+    assert!(geo.is_some());
+    let stored = &batches[0];
+    let stored_schema = stored.schema();
+    let names: Vec<&str> = stored_schema
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    assert_eq!(names, ["id", "code", "name", "geometry", "bbox"]);
+    // Hilbert order over the whole stream: (0,0) → (0,1) → (1,1) → (1,0) of the extent.
+    let ids = column(stored, "id").as_primitive::<arrow::datatypes::Int64Type>();
+    assert_eq!(ids.values().to_vec(), [4, 3, 1, 2]);
+    let name = column(stored, "name").as_string::<i32>();
+    assert_eq!(
+        name.iter().flatten().collect::<Vec<_>>(),
+        ["a", "b", "c", "d"]
+    );
+    let manifest = store.current_manifest(&ds.id).unwrap().unwrap();
+    assert_eq!(manifest.checksum, "test:1");
+    assert_eq!(manifest.source.driver, "test");
+    assert_eq!(manifest.source.crs.as_deref(), Some("OGC:CRS84"));
+    assert_eq!(
+        manifest.geometry.as_ref().unwrap().bbox,
+        Some([4.0, 51.0, 5.0, 52.0])
+    );
+
+    // Duplicates are found across batches; a producer's error fails with its own words. Either
+    // way the first version stays current.
+    let again = batch(&[(4, "e", 4.5, 51.5)]);
+    let err = ingest::ingest_batches(
+        ds,
+        &store,
+        source("test:2"),
+        [Ok::<_, String>(first.clone()), Ok(again)],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("dataset `punten`: 1 duplicate values of the key (code): `4`"),
+        "{err}"
+    );
+    let err = ingest::ingest_batches(
+        ds,
+        &store,
+        source("test:3"),
+        [Ok(first), Err("the producer gave up".to_owned())],
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(err, "dataset `punten`: the producer gave up");
+    assert_eq!(store.current_version(&ds.id).unwrap(), Some(1));
+
+    // The description is checked against the catalog entry before any batch is read.
+    let mut wrong = source("test:4");
+    wrong.schema = Arc::new(Schema::new(vec![Field::new("naam", DataType::Utf8, true)]));
+    let err = ingest::ingest_batches(
+        ds,
+        &store,
+        wrong,
+        std::iter::from_fn(|| -> Option<Result<RecordBatch, String>> {
+            panic!("no batch should be read")
+        }),
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        err,
+        "dataset `punten`: the catalog names column `code`, which the test producer does not return (it returns naam)"
+    );
+}

@@ -8,6 +8,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use ontsluit::catalog::Catalog;
 use ontsluit::ingest::{self, Outcome};
+use ontsluit::jobs;
 use ontsluit::sql::SqlLimits;
 use ontsluit::store::Store;
 use ontsluit::{Settings, SharedState};
@@ -638,14 +639,14 @@ async fn an_unchanged_view_is_skipped_and_a_changed_input_recomputes_it() {
     let store = Store::new(dir.path());
     let view = catalog.dataset("kerncijfers_gemeenten_kaart").unwrap();
     assert!(matches!(
-        ingest::ingest_view(&catalog, view, &store, false).unwrap(),
+        jobs::ingest_view(&catalog, view, &store, false).unwrap(),
         Outcome::Unchanged { version: 1 }
     ));
     // A new version of an input (forced) with the same data keeps the view: same data checksum.
     let gemeenten = catalog.dataset("gemeenten").unwrap();
     ingest::ingest(gemeenten, &store, true, &|_, _| {}).unwrap();
     assert!(matches!(
-        ingest::ingest_view(&catalog, view, &store, false).unwrap(),
+        jobs::ingest_view(&catalog, view, &store, false).unwrap(),
         Outcome::Unchanged { .. }
     ));
     // A changed query is a new version.
@@ -662,7 +663,7 @@ async fn an_unchanged_view_is_skipped_and_a_changed_input_recomputes_it() {
     let changed = Catalog::parse(&dir.path().join("catalog.toml"), &text).unwrap();
     let view = changed.dataset("kerncijfers_gemeenten_kaart").unwrap();
     assert!(matches!(
-        ingest::ingest_view(&changed, view, &store, false).unwrap(),
+        jobs::ingest_view(&changed, view, &store, false).unwrap(),
         Outcome::Written {
             version: 2,
             rows: 26,
