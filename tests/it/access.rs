@@ -2,9 +2,8 @@
 //! stored, described in DCAT with their access rights, and served nowhere else. A public view may
 //! not read them; a view that is not public may.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use ontsluit::catalog::Catalog;
@@ -385,17 +384,6 @@ fn a_public_view_cannot_read_a_closed_dataset() {
     assert_eq!(Store::new(&data).current_version(&id).unwrap(), None);
 }
 
-const BIN: &str = env!("CARGO_BIN_EXE_ontsluit");
-
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test]
 async fn the_binary_refuses_a_leaking_view_and_serves_only_public_data() {
     let dir = tempfile::tempdir().unwrap();
@@ -431,32 +419,18 @@ async fn the_binary_refuses_a_leaking_view_and_serves_only_public_data() {
     );
     let data = ok.path().join("data");
     ingest_all(&catalog, &data, &[]);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(BIN)
-        .args(["serve", "--catalog"])
-        .arg(ok.path().join("catalog.toml"))
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["--bind", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let _server = Server(child);
-    let mut first = String::new();
-    BufReader::new(stdout).read_line(&mut first).unwrap();
-    assert!(first.starts_with("serving 1 datasets"), "{first}");
+    let server = Server::start(&ok.path().join("catalog.toml"), &data, &[]);
+    assert!(
+        server.first_line.starts_with("serving 1 datasets"),
+        "{}",
+        server.first_line
+    );
 
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+    let base = &server.base;
     for (path, status) in [
         (
             "/ogc/v1/collections/kerncijfers_geheim/items".to_owned(),

@@ -1,12 +1,9 @@
 //! The real binary: the CLI's messages and exit codes, and `serve` answering HTTP on a socket.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use crate::common::*;
-
-const BIN: &str = env!("CARGO_BIN_EXE_ontsluit");
 
 #[test]
 fn check_names_file_line_and_field_of_every_problem() {
@@ -66,15 +63,6 @@ fn ingest_of_a_missing_source_fails_naming_dataset_and_path() {
     );
 }
 
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test]
 async fn serve_answers_on_a_real_socket() {
     let dir = tempfile::tempdir().unwrap();
@@ -90,30 +78,12 @@ async fn serve_answers_on_a_real_socket() {
         .unwrap();
     assert!(status.success());
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(BIN)
-        .args(["serve", "--catalog"])
-        .arg(&repo_catalog)
-        .arg("--data-dir")
-        .arg(&data)
-        .args([
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--public-url",
-            "https://data.example.org/",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let _server = Server(child);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let server = Server::start(
+        &repo_catalog,
+        &data,
+        &["--public-url", "https://data.example.org/"],
+    );
+    let line = &server.first_line;
     assert!(
         line.starts_with("serving 2 datasets on https://data.example.org/"),
         "{line}"
@@ -123,7 +93,7 @@ async fn serve_answers_on_a_real_socket() {
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+    let base = &server.base;
     let landing = client.get(format!("{base}/ogc/v1")).send().await.unwrap();
     assert_eq!(landing.status(), 200);
     assert_eq!(landing.headers()["api-version"], "1.0.0");

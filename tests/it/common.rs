@@ -199,3 +199,73 @@ pub fn assert_problem(reply: &Reply, status: u16, needle: &str) {
 pub fn url_encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+/// The real binary.
+pub const BIN: &str = env!("CARGO_BIN_EXE_ontsluit");
+
+/// `ontsluit ingest` of `only` (all when empty) from `catalog` into `data` through the binary.
+pub fn ingest_with_binary(catalog: &Path, data: &Path, only: &[&str]) {
+    let status = std::process::Command::new(BIN)
+        .args(["ingest", "--catalog"])
+        .arg(catalog)
+        .arg("--data-dir")
+        .arg(data)
+        .args(only)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "ingest of {only:?} failed");
+}
+
+/// `ontsluit serve` of the real binary on a free loopback port, stopped when dropped.
+pub struct Server {
+    child: std::process::Child,
+    /// `http://127.0.0.1:{port}`.
+    pub base: String,
+    /// The first line the server printed (`serving N datasets on …`).
+    pub first_line: String,
+}
+
+impl Server {
+    /// Starts serving `catalog` over `data` with `extra` options, and waits until it listens.
+    pub fn start(catalog: &Path, data: &Path, extra: &[&str]) -> Server {
+        use std::io::BufRead;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = std::process::Command::new(BIN)
+            .args(["serve", "--catalog"])
+            .arg(catalog)
+            .arg("--data-dir")
+            .arg(data)
+            .args(["--bind", &format!("127.0.0.1:{port}")])
+            .args(extra)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut first_line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut first_line)
+            .unwrap();
+        Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            first_line,
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,20 +1,9 @@
 //! The SQL memory limit against the real server's memory: the binary serves, queries that would
 //! take gigabytes run several at once, and its resident memory (from `/proc`) is watched.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ontsluit");
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::common::{Server, ingest_with_binary};
 
 /// The resident memory of a process, in MiB.
 fn rss_mib(pid: u32) -> u64 {
@@ -55,40 +44,14 @@ async fn cross_joins_at_once_stay_within_their_memory_limits_and_give_the_memory
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let catalog = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog.toml");
-    let status = Command::new(BIN)
-        .args(["ingest", "--catalog"])
-        .arg(&catalog)
-        .arg("--data-dir")
-        .arg(&data)
-        .arg("gemeenten")
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(BIN)
-        .args(["serve", "--catalog"])
-        .arg(&catalog)
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["--bind", &format!("127.0.0.1:{port}")])
-        .args(["--sql-memory-mib", &LIMIT_MIB.to_string()])
-        .args(["--sql-timeout", "120"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let pid = child.id();
-    let _server = Server(child);
-    BufReader::new(stdout)
-        .read_line(&mut String::new())
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+    ingest_with_binary(&catalog, &data, &["gemeenten"]);
+    let limit = LIMIT_MIB.to_string();
+    let server = Server::start(
+        &catalog,
+        &data,
+        &["--sql-memory-mib", &limit, "--sql-timeout", "120"],
+    );
+    let (pid, base) = (server.pid(), server.base.clone());
     let client = reqwest::Client::new();
 
     // Idle: after a first query, which sets up what every query shares.
