@@ -20,7 +20,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN_RELEASE := $(CARGO_TARGET_DIR)/release/ontsluit
 BIN_DEBUG := $(CARGO_TARGET_DIR)/debug/ontsluit
 
-.PHONY: run test deps test-deps venv build release ingest serve check fmt lint rust-tests client-tests bench fuzz clean
+.PHONY: run test deps test-deps venv build release ingest serve check fmt lint rust-tests client-tests bench fuzz fuzz-wkb clean
 
 ## run: install what is missing, build (release), ingest the catalog, serve on $(BIND)
 run: deps release
@@ -95,6 +95,12 @@ fuzz:
 	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 	cd fuzz && RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$(HOME)/.cache/ontsluit/target-fuzz \
 	  cargo fuzz run cql2_parse -- -max_total_time=$(FUZZ_SECONDS) -dict=cql2.dict
+
+## fuzz-wkb: fuzz the WKB reader (crates/geom) for FUZZ_SECONDS; a header's count may not allocate
+fuzz-wkb:
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	cd fuzz && RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$(HOME)/.cache/ontsluit/target-fuzz \
+	  cargo fuzz run wkb_read -- -max_total_time=$(FUZZ_SECONDS) -malloc_limit_mb=256
 
 ## bench: criterion benches (optimised build; not part of `make test`)
 bench:

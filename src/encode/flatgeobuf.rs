@@ -13,8 +13,10 @@ use flatbuffers::{FlatBufferBuilder, WIPOffset};
 
 use super::geojson::EncodeError;
 use crate::geom::WkbColumn;
-use crate::geom::wkb::{self, Kind, Sink};
+use crate::geom::wkb;
 use crate::store::layout::GEOMETRY_COLUMN;
+use ontsluit_geom::geozero::GeomProcessor;
+use ontsluit_geom::geozero::error::Result as GzResult;
 
 const MAGIC: [u8; 8] = [0x66, 0x67, 0x62, 0x03, 0x66, 0x67, 0x62, 0x00];
 
@@ -71,8 +73,15 @@ pub fn geometry_type_code(name: &str) -> u8 {
     }
 }
 
-fn kind_code(kind: Kind) -> u8 {
-    geometry_type_code(kind.geojson_name())
+/// `GeometryType` codes of the seven simple-feature kinds.
+mod kind {
+    pub const POINT: u8 = 1;
+    pub const LINE_STRING: u8 = 2;
+    pub const POLYGON: u8 = 3;
+    pub const MULTI_POINT: u8 = 4;
+    pub const MULTI_LINE_STRING: u8 = 5;
+    pub const MULTI_POLYGON: u8 = 6;
+    pub const GEOMETRY_COLLECTION: u8 = 7;
 }
 
 /// What the header says about the file.
@@ -262,7 +271,8 @@ fn write_value(
 /// A `Geometry` table in the making: the format flattens Multi(Point|LineString) members into
 /// their parent and nests MultiPolygon and collection members as `parts`.
 struct Part {
-    kind: Kind,
+    /// `GeometryType` code.
+    kind: u8,
     xy: Vec<f64>,
     z: Vec<f64>,
     ends: Vec<u32>,
@@ -270,6 +280,16 @@ struct Part {
 }
 
 impl Part {
+    fn new(kind: u8) -> Self {
+        Part {
+            kind,
+            xy: Vec::new(),
+            z: Vec::new(),
+            ends: Vec::new(),
+            parts: Vec::new(),
+        }
+    }
+
     fn write<'a>(
         &self,
         fbb: &mut FlatBufferBuilder<'a>,
@@ -289,7 +309,7 @@ impl Part {
         if let Some(z) = z {
             fbb.push_slot_always(8, z);
         }
-        fbb.push_slot(16, kind_code(self.kind), 0);
+        fbb.push_slot(16, self.kind, 0);
         if let Some(parts) = parts {
             fbb.push_slot_always(18, parts);
         }
@@ -297,67 +317,144 @@ impl Part {
     }
 }
 
+/// Builds the `Part` tree of one geometry from geozero's calls. Points of a MultiPoint and lines
+/// of a MultiLineString arrive untagged and land in their parent; a polygon's rings end a run of
+/// coordinates in `ends`.
 #[derive(Default)]
 struct Builder {
     stack: Vec<Part>,
-    /// Per open WKB geometry: whether it was flattened into its parent.
-    flattened: Vec<bool>,
     done: Option<Part>,
 }
 
-impl Sink for Builder {
-    fn begin_geometry(&mut self, kind: Kind) {
-        let flatten = self
-            .stack
-            .last()
-            .is_some_and(|p| matches!(p.kind, Kind::MultiPoint | Kind::MultiLineString));
-        self.flattened.push(flatten);
-        if !flatten {
-            self.stack.push(Part {
-                kind,
-                xy: Vec::new(),
-                z: Vec::new(),
-                ends: Vec::new(),
-                parts: Vec::new(),
-            });
-        }
+impl Builder {
+    fn begin(&mut self, kind: u8) {
+        self.stack.push(Part::new(kind));
     }
 
-    fn end_geometry(&mut self, _kind: Kind) {
-        if self.flattened.pop().unwrap_or(false) {
-            return;
-        }
-        let part = self.stack.pop().expect("begun");
+    fn end(&mut self) -> GzResult<()> {
+        let part = self.stack.pop().ok_or_else(|| {
+            ontsluit_geom::geozero::error::GeozeroError::Geometry("unbalanced geometry".into())
+        })?;
         match self.stack.last_mut() {
             Some(parent) => parent.parts.push(part),
             None => self.done = Some(part),
         }
+        Ok(())
     }
 
-    fn begin_coords(&mut self, _count: usize) {}
+    fn top(&mut self) -> GzResult<&mut Part> {
+        self.stack.last_mut().ok_or_else(|| {
+            ontsluit_geom::geozero::error::GeozeroError::Geometry(
+                "coordinates outside a geometry".into(),
+            )
+        })
+    }
+}
 
-    fn end_coords(&mut self) {
-        let top = self
-            .stack
-            .last_mut()
-            .expect("coordinates belong to a geometry");
-        if matches!(top.kind, Kind::Polygon | Kind::MultiLineString) {
-            top.ends.push((top.xy.len() / 2) as u32);
-        }
+impl GeomProcessor for Builder {
+    fn dimensions(&self) -> ontsluit_geom::geozero::CoordDimensions {
+        // Z is written when the geometry has one; M is dropped.
+        ontsluit_geom::geozero::CoordDimensions::xyz()
     }
 
-    fn begin_parts(&mut self, _count: usize) {}
+    fn xy(&mut self, x: f64, y: f64, idx: usize) -> GzResult<()> {
+        self.coordinate(x, y, None, None, None, None, idx)
+    }
 
-    fn end_parts(&mut self) {}
-
-    fn coord(&mut self, x: f64, y: f64, z: Option<f64>) {
-        let top = self
-            .stack
-            .last_mut()
-            .expect("coordinates belong to a geometry");
+    fn coordinate(
+        &mut self,
+        x: f64,
+        y: f64,
+        z: Option<f64>,
+        _m: Option<f64>,
+        _t: Option<f64>,
+        _tm: Option<u64>,
+        _idx: usize,
+    ) -> GzResult<()> {
+        let top = self.top()?;
         top.xy.extend([x, y]);
         if let Some(z) = z {
             top.z.push(z);
         }
+        Ok(())
+    }
+
+    fn empty_point(&mut self, idx: usize) -> GzResult<()> {
+        // Written as NaN coordinates, as GDAL does.
+        self.point_begin(idx)?;
+        self.xy(f64::NAN, f64::NAN, 0)?;
+        self.point_end(idx)
+    }
+
+    fn point_begin(&mut self, _idx: usize) -> GzResult<()> {
+        self.begin(kind::POINT);
+        Ok(())
+    }
+
+    fn point_end(&mut self, _idx: usize) -> GzResult<()> {
+        self.end()
+    }
+
+    fn multipoint_begin(&mut self, _size: usize, _idx: usize) -> GzResult<()> {
+        self.begin(kind::MULTI_POINT);
+        Ok(())
+    }
+
+    fn multipoint_end(&mut self, _idx: usize) -> GzResult<()> {
+        self.end()
+    }
+
+    fn linestring_begin(&mut self, tagged: bool, _size: usize, _idx: usize) -> GzResult<()> {
+        if tagged {
+            self.begin(kind::LINE_STRING);
+        }
+        Ok(())
+    }
+
+    fn linestring_end(&mut self, tagged: bool, _idx: usize) -> GzResult<()> {
+        if tagged {
+            return self.end();
+        }
+        // A ring of a polygon or a line of a MultiLineString.
+        let top = self.top()?;
+        top.ends.push((top.xy.len() / 2) as u32);
+        Ok(())
+    }
+
+    fn multilinestring_begin(&mut self, _size: usize, _idx: usize) -> GzResult<()> {
+        self.begin(kind::MULTI_LINE_STRING);
+        Ok(())
+    }
+
+    fn multilinestring_end(&mut self, _idx: usize) -> GzResult<()> {
+        self.end()
+    }
+
+    fn polygon_begin(&mut self, _tagged: bool, _size: usize, _idx: usize) -> GzResult<()> {
+        // Alone or as a member of a MultiPolygon: a part of its own either way.
+        self.begin(kind::POLYGON);
+        Ok(())
+    }
+
+    fn polygon_end(&mut self, _tagged: bool, _idx: usize) -> GzResult<()> {
+        self.end()
+    }
+
+    fn multipolygon_begin(&mut self, _size: usize, _idx: usize) -> GzResult<()> {
+        self.begin(kind::MULTI_POLYGON);
+        Ok(())
+    }
+
+    fn multipolygon_end(&mut self, _idx: usize) -> GzResult<()> {
+        self.end()
+    }
+
+    fn geometrycollection_begin(&mut self, _size: usize, _idx: usize) -> GzResult<()> {
+        self.begin(kind::GEOMETRY_COLLECTION);
+        Ok(())
+    }
+
+    fn geometrycollection_end(&mut self, _idx: usize) -> GzResult<()> {
+        self.end()
     }
 }

@@ -1,26 +1,11 @@
-//! Geometry helpers over WKB: reading ([`wkb`]), writing GeoJSON ([`geojson`]) and WKT ([`wkt`]), converting to
-//! `geo` types for exact spatial tests ([`to_geo`]).
+//! Geometry helpers over WKB. Reading WKB (geozero's reader behind a guard) and writing GeoJSON,
+//! WKT and `geo` geometries live in the `ontsluit-geom` crate (`crates/geom`, fuzzed without
+//! DataFusion); this module re-exports them and adds what needs Arrow ([`WkbColumn`]).
 
-pub mod geojson;
-pub mod to_geo;
-pub mod wkb;
-pub mod wkt;
+pub use ontsluit_geom::{geojson, to_geo, wkb, wkt};
 
 #[cfg(test)]
-pub(crate) mod test_wkb;
-
-/// Appends `v` rounded to `scale` (10^decimals) in its shortest text form (`5.1`, not
-/// `5.1000000`); returns `false`, writing nothing, when `v` is not finite.
-pub(crate) fn write_rounded(out: &mut Vec<u8>, v: f64, scale: f64) -> bool {
-    use std::io::Write;
-    if !v.is_finite() {
-        return false;
-    }
-    let r = (v * scale).round() / scale;
-    // Display prints the shortest text that reads back as `r`: at most the chosen decimals.
-    let _ = write!(out, "{}", if r == 0.0 { 0.0 } else { r });
-    true
-}
+pub(crate) use ontsluit_geom::build as test_wkb;
 
 /// A bounding box `[minx, miny, maxx, maxy]` in CRS84.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -35,7 +35,7 @@ fn wkt_name(kind: Kind) -> &'static [u8] {
 
 impl Writer<'_> {
     fn number(&mut self, v: f64) {
-        if !super::write_rounded(self.out, v, self.scale) {
+        if !crate::write_rounded(self.out, v, self.scale) {
             self.out.extend_from_slice(b"NaN");
         }
     }
@@ -169,66 +169,4 @@ pub fn write_wkt(wkb: &[u8], decimals: u32, out: &mut Vec<u8>) -> Result<(), Wkb
         out.truncate(start);
     }
     result
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    use crate::geom::test_wkb::W;
-
-    fn wkt(wkb: &[u8]) -> String {
-        let mut out = Vec::new();
-        write_wkt(wkb, 7, &mut out).unwrap();
-        String::from_utf8(out).unwrap()
-    }
-
-    #[test]
-    fn simple_geometries() {
-        assert_eq!(
-            wkt(&W::new(1).xy(&[(5.387203512345, 52.155172301)]).0),
-            "POINT (5.3872035 52.1551723)"
-        );
-        assert_eq!(
-            wkt(&W::new(2).n(2).xy(&[(0.0, 0.0), (1.5, -2.0)]).0),
-            "LINESTRING (0 0, 1.5 -2)"
-        );
-        let ring = [(0.0, 0.0), (4.0, 0.0), (4.0, 4.0), (0.0, 0.0)];
-        let hole = [(1.0, 1.0), (2.0, 1.0), (2.0, 2.0), (1.0, 1.0)];
-        assert_eq!(
-            wkt(&W::new(3).n(2).n(4).xy(&ring).n(4).xy(&hole).0),
-            "POLYGON ((0 0, 4 0, 4 4, 0 0), (1 1, 2 1, 2 2, 1 1))"
-        );
-    }
-
-    #[test]
-    fn multis_collections_z_and_empty() {
-        let ring = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 0.0)];
-        let poly = || W::new(3).n(1).n(4).xy(&ring);
-        assert_eq!(
-            wkt(&W::new(6).n(2).raw(poly()).raw(poly()).0),
-            "MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)), ((0 0, 1 0, 1 1, 0 0)))"
-        );
-        let mpt = W::new(4)
-            .n(2)
-            .raw(W::new(1).xy(&[(1.5, 2.0)]))
-            .raw(W::new(1).xy(&[(3.0, 4.25)]));
-        assert_eq!(wkt(&mpt.0), "MULTIPOINT ((1.5 2), (3 4.25))");
-        let pz = W::new(1001).xy(&[(1.0, 2.0)]).z(3.0);
-        let line = W::new(2).n(2).xy(&[(0.0, 0.0), (1.0, 1.0)]);
-        assert_eq!(
-            wkt(&W::new(7).n(2).raw(pz).raw(line).0),
-            "GEOMETRYCOLLECTION (POINT Z (1 2 3), LINESTRING (0 0, 1 1))"
-        );
-        assert_eq!(wkt(&W::new(1).xy(&[(f64::NAN, f64::NAN)]).0), "POINT EMPTY");
-        assert_eq!(wkt(&W::new(2).n(0).0), "LINESTRING EMPTY");
-        assert_eq!(wkt(&W::new(6).n(0).0), "MULTIPOLYGON EMPTY");
-    }
-
-    #[test]
-    fn corrupt_wkb_writes_nothing() {
-        let mut out = b"x".to_vec();
-        assert!(write_wkt(&W::new(2).n(1000).0, 7, &mut out).is_err());
-        assert_eq!(out, b"x");
-    }
 }

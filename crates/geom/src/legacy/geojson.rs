@@ -19,7 +19,7 @@ struct Writer<'a> {
 
 impl Writer<'_> {
     fn number(&mut self, v: f64) {
-        if !super::write_rounded(self.out, v, self.scale) {
+        if !crate::write_rounded(self.out, v, self.scale) {
             self.out.extend_from_slice(b"null");
         }
     }
@@ -130,78 +130,4 @@ pub fn write_geometry(wkb: &[u8], decimals: u32, out: &mut Vec<u8>) -> Result<()
         out.truncate(start);
     }
     result
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    use crate::geom::test_wkb::W;
-
-    fn json(wkb: &[u8]) -> String {
-        let mut out = Vec::new();
-        write_geometry(wkb, 7, &mut out).unwrap();
-        String::from_utf8(out).unwrap()
-    }
-
-    #[test]
-    fn point_rounds_to_seven_decimals() {
-        let p = W::new(1).xy(&[(5.387203512345, 52.155172301)]);
-        assert_eq!(
-            json(&p.0),
-            r#"{"type":"Point","coordinates":[5.3872035,52.1551723]}"#
-        );
-    }
-
-    #[test]
-    fn polygon_with_hole() {
-        let ring = [(0.0, 0.0), (4.0, 0.0), (4.0, 4.0), (0.0, 0.0)];
-        let hole = [(1.0, 1.0), (2.0, 1.0), (2.0, 2.0), (1.0, 1.0)];
-        let p = W::new(3).n(2).n(4).xy(&ring).n(4).xy(&hole);
-        assert_eq!(
-            json(&p.0),
-            r#"{"type":"Polygon","coordinates":[[[0,0],[4,0],[4,4],[0,0]],[[1,1],[2,1],[2,2],[1,1]]]}"#
-        );
-    }
-
-    #[test]
-    fn multipolygon_and_multipoint_members_are_bare() {
-        let ring = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 0.0)];
-        let poly = || W::new(3).n(1).n(4).xy(&ring);
-        let mp = W::new(6).n(2).raw(poly()).raw(poly());
-        assert_eq!(
-            json(&mp.0),
-            r#"{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]],[[[0,0],[1,0],[1,1],[0,0]]]]}"#
-        );
-        let mpt = W::new(4)
-            .n(2)
-            .raw(W::new(1).xy(&[(1.5, 2.0)]))
-            .raw(W::new(1).xy(&[(3.0, 4.25)]));
-        assert_eq!(
-            json(&mpt.0),
-            r#"{"type":"MultiPoint","coordinates":[[1.5,2],[3,4.25]]}"#
-        );
-    }
-
-    #[test]
-    fn collection_members_keep_their_type_and_z_is_written() {
-        let pz = W::new(1001).xy(&[(1.0, 2.0)]).z(3.0);
-        let line = W::new(2).n(2).xy(&[(0.0, 0.0), (1.0, 1.0)]);
-        let gc = W::new(7).n(2).raw(pz).raw(line);
-        assert_eq!(
-            json(&gc.0),
-            r#"{"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[1,2,3]},{"type":"LineString","coordinates":[[0,0],[1,1]]}]}"#
-        );
-    }
-
-    #[test]
-    fn corrupt_wkb_is_an_error_and_writes_nothing() {
-        let mut out = b"prefix".to_vec();
-        let truncated = W::new(2).n(1000).xy(&[(0.0, 0.0)]);
-        assert!(write_geometry(&truncated.0, 7, &mut out).is_err());
-        assert_eq!(out, b"prefix");
-        assert!(write_geometry(&[1, 99, 0, 0, 0], 7, &mut out).is_err());
-        let trailing = W::new(1).xy(&[(0.0, 0.0)]).n(0);
-        assert!(write_geometry(&trailing.0, 7, &mut out).is_err());
-    }
 }

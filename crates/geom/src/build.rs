@@ -1,4 +1,4 @@
-//! A little-endian WKB builder for the tests of the geometry writers.
+//! A little-endian WKB builder for tests and benches (and the fuzz corpus).
 
 pub struct W(pub Vec<u8>);
 
