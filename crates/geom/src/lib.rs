@@ -24,8 +24,29 @@ pub fn write_rounded(out: &mut Vec<u8>, v: f64, scale: f64) -> bool {
     if !v.is_finite() {
         return false;
     }
-    let r = (v * scale).round() / scale;
+    let scaled = v * scale;
+    // Beyond about 1e300 the scaled value overflows; such a number has no decimals to round.
+    let r = if scaled.is_finite() {
+        scaled.round() / scale
+    } else {
+        v
+    };
     // Display prints the shortest text that reads back as `r`: at most the chosen decimals.
     let _ = write!(out, "{}", if r == 0.0 { 0.0 } else { r });
     true
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_finite_number_too_large_to_scale_is_written_as_it_is() {
+        // Found by the wkb_read fuzz target: 1e308 * 10^7 overflows to infinity, which was
+        // written as `inf` (not JSON, not WKT).
+        for v in [1e308, -1.7e308, f64::MAX] {
+            let mut out = Vec::new();
+            assert!(super::write_rounded(&mut out, v, 1e7));
+            let text = String::from_utf8(out).unwrap();
+            assert_eq!(text.parse::<f64>().unwrap(), v, "{text}");
+        }
+    }
 }
