@@ -21,13 +21,25 @@ fuzz_target!(|data: &[u8]| {
     let mut text = b"x".to_vec();
     let as_wkt = wkt::write_wkt(data, 2, &mut text);
     let as_geo = to_geo::to_geo(data);
-    assert_eq!(as_json.is_ok(), as_wkt.is_ok(), "GeoJSON {as_json:?}, WKT {as_wkt:?}");
-    assert_eq!(as_json.is_ok(), as_geo.is_ok(), "GeoJSON {as_json:?}, geo {as_geo:?}");
+    assert_eq!(
+        as_json.is_ok(),
+        as_wkt.is_ok(),
+        "GeoJSON {as_json:?}, WKT {as_wkt:?}"
+    );
+    assert_eq!(
+        as_json.is_ok(),
+        as_geo.is_ok(),
+        "GeoJSON {as_json:?}, geo {as_geo:?}"
+    );
     match as_json {
         Ok(()) => {
             json.push(b']');
-            if let Err(e) = serde_json::from_slice::<serde_json::Value>(&json) {
-                panic!("not JSON ({e}): {}", String::from_utf8_lossy(&json));
+            match serde_json::from_slice::<serde_json::Value>(&json) {
+                Ok(_) => {}
+                // serde_json refuses some valid numbers near f64::MAX written without an
+                // exponent (`-1797…0000`, 309 digits): valid JSON, a limit of the oracle.
+                Err(e) if e.to_string().starts_with("number out of range") => {}
+                Err(e) => panic!("not JSON ({e}): {}", String::from_utf8_lossy(&json)),
             }
         }
         Err(_) => {

@@ -1,5 +1,7 @@
 //! WKB → GeoJSON, WKT and `geo`: our writers (driven by geozero's WKB reader) against
-//! geozero's own writers, on points, polygons and a large multipolygon.
+//! geozero's own writers, on points, polygons and a large multipolygon. The figures against the
+//! hand-written reader they replaced are in docs/architecture.md ("Geometry libraries"; the
+//! comparison is the bench of commit bb2a1de).
 //!
 //! `cargo bench -p ontsluit-geom` (builds no DataFusion). geozero's GeoJSON and WKT writers
 //! write full precision, so they do less rounding work than ours: they are the reference for
@@ -72,19 +74,6 @@ fn benches(c: &mut Criterion) {
             },
         );
         group.bench_with_input(
-            BenchmarkId::new("hand-written reader", name),
-            wkbs,
-            |b, wkbs| {
-                b.iter(|| {
-                    out.clear();
-                    for w in wkbs {
-                        ontsluit_geom::legacy::geojson::write_geometry(w, 7, &mut out).unwrap();
-                    }
-                    out.len()
-                })
-            },
-        );
-        group.bench_with_input(
             BenchmarkId::new("geozero GeoJsonWriter, full precision", name),
             wkbs,
             |b, wkbs| {
@@ -117,19 +106,6 @@ fn benches(c: &mut Criterion) {
             },
         );
         group.bench_with_input(
-            BenchmarkId::new("hand-written reader", name),
-            wkbs,
-            |b, wkbs| {
-                b.iter(|| {
-                    out.clear();
-                    for w in wkbs {
-                        ontsluit_geom::legacy::wkt::write_wkt(w, 7, &mut out).unwrap();
-                    }
-                    out.len()
-                })
-            },
-        );
-        group.bench_with_input(
             BenchmarkId::new("geozero WktWriter, full precision", name),
             wkbs,
             |b, wkbs| {
@@ -155,17 +131,6 @@ fn benches(c: &mut Criterion) {
                 }
             })
         });
-        group.bench_with_input(
-            BenchmarkId::new("hand-written reader", name),
-            wkbs,
-            |b, wkbs| {
-                b.iter(|| {
-                    for w in wkbs {
-                        black_box(ontsluit_geom::legacy::to_geo::to_geo(w).unwrap());
-                    }
-                })
-            },
-        );
         group.bench_with_input(
             BenchmarkId::new("geozero geo_types writer", name),
             wkbs,

@@ -263,3 +263,65 @@ mod tests {
         assert_eq!(capacity(3, 100, 16), 3);
     }
 }
+
+#[cfg(test)]
+mod mutations {
+    //! A cheap, deterministic cousin of the `wkb_read` fuzz target, run with every test run:
+    //! valid values of every kind with bytes flipped and cut, through all three readers.
+    use crate::build::W;
+    use crate::{geojson, to_geo, wkt};
+
+    #[test]
+    fn mutated_values_are_errors_or_agree_never_panics() {
+        let ring = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 0.0)];
+        let poly = || W::new(3).n(1).n(4).xy(&ring);
+        let line = || W::new(2).n(2).xy(&[(0.0, 0.0), (1.5, -2.0)]);
+        let seeds = [
+            W::new(1001).xy(&[(1.0, 2.0)]).z(3.0).0,
+            W::new(4)
+                .n(2)
+                .raw(W::new(1).xy(&[(3.0, 4.0)]))
+                .raw(W::new(1).xy(&[(5.0, 6.0)]))
+                .0,
+            W::new(5).n(2).raw(line()).raw(line()).0,
+            W::new(6).n(2).raw(poly()).raw(poly()).0,
+            W::new(7)
+                .n(3)
+                .raw(poly())
+                .raw(W::new(7).n(1).raw(line()))
+                .raw(line())
+                .0,
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut accepted = 0;
+        for _ in 0..20_000 {
+            let seed = &seeds[next() as usize % seeds.len()];
+            let mut value = seed.clone();
+            for _ in 0..1 + next() % 3 {
+                let at = next() as usize % value.len();
+                value[at] = next() as u8;
+            }
+            value.truncate(value.len() - next() as usize % 4);
+            let mut json = b"[".to_vec();
+            let a = geojson::write_geometry(&value, 7, &mut json);
+            let mut text = b"x".to_vec();
+            let b = wkt::write_wkt(&value, 2, &mut text);
+            let c = to_geo::to_geo(&value);
+            assert_eq!(a.is_ok(), b.is_ok(), "{value:?}");
+            assert_eq!(a.is_ok(), c.is_ok(), "{value:?}");
+            if a.is_ok() {
+                accepted += 1;
+            } else {
+                assert_eq!((json.as_slice(), text.as_slice()), (&b"["[..], &b"x"[..]));
+            }
+        }
+        // Flipped coordinate bytes leave many values valid: both paths are exercised.
+        assert!(accepted > 1000 && accepted < 19_000, "{accepted} accepted");
+    }
+}
