@@ -16,6 +16,7 @@ pub mod encode;
 pub mod engine;
 pub mod feeds;
 pub mod geom;
+pub mod html;
 pub mod http;
 pub mod ingest;
 pub mod jobs;
@@ -41,13 +42,22 @@ pub fn app(state: SharedState) -> Router {
     let api = ogcapi::routes()
         .merge(sqlapi::routes())
         .layer(axum::middleware::map_response(api_version_header));
-    Router::new()
+    let mut router = Router::new()
         .merge(web::routes())
         .merge(dcat::routes())
         .merge(api)
         .merge(downloads::routes())
         .merge(feeds::routes())
-        .fallback(not_found)
+        .fallback(not_found);
+    if let Some(dir) = &state.settings.assets_dir {
+        router = router.nest_service(html::ASSETS_PATH, assets(dir));
+    }
+    router
+        // A browser that asked for a page gets an error page, not problem+json.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            html::error_page::html_errors,
+        ))
         .with_state(state)
         // Open data: any web page may read it (Leaflet, OpenLayers, notebooks).
         .layer(
@@ -57,6 +67,17 @@ pub fn app(state: SharedState) -> Router {
                 .allow_headers(Any)
                 .expose_headers(Any),
         )
+}
+
+/// The built web assets: file names are stable, so they are cached for an hour, not forever.
+fn assets(
+    dir: &std::path::Path,
+) -> tower_http::set_header::SetResponseHeader<tower_http::services::ServeDir, HeaderValue> {
+    tower_http::set_header::SetResponseHeader::overriding(
+        tower_http::services::ServeDir::new(dir),
+        axum::http::header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    )
 }
 
 async fn api_version_header(mut response: Response) -> Response {

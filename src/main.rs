@@ -105,7 +105,39 @@ enum Command {
         metre_decimals: u32,
         #[command(flatten)]
         sql: SqlArgs,
+        #[command(flatten)]
+        pages: PageArgs,
     },
+}
+
+/// The web pages' settings.
+#[derive(Args, Debug)]
+struct PageArgs {
+    /// The built web assets (`make assets` writes `web/dist`): the pages' CSS and map script.
+    #[arg(long, default_value = "web/dist", env = "ONTSLUIT_ASSETS_DIR")]
+    assets_dir: std::path::PathBuf,
+    /// A background map for the pages' maps: an XYZ tile URL template, e.g. PDOK's
+    /// https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png
+    /// (off by default: pages then call no outside service; the privacy page names it when set).
+    #[arg(long, env = "ONTSLUIT_BACKGROUND_MAP")]
+    background_map: Option<String>,
+    /// How far "what is here" looks for the nearest point features, in metres.
+    #[arg(long, default_value_t = 2000.0, env = "ONTSLUIT_NEARBY_METRES")]
+    nearby_metres: f64,
+}
+
+impl PageArgs {
+    fn apply(self, settings: &mut Settings) {
+        if !self.assets_dir.join("ontsluit.css").is_file() {
+            tracing::warn!(
+                dir = %self.assets_dir.display(),
+                "the web assets are not built (run `make assets`); pages are served unstyled and without maps"
+            );
+        }
+        settings.assets_dir = Some(self.assets_dir);
+        settings.background_map = self.background_map;
+        settings.nearby_metres = self.nearby_metres;
+    }
 }
 
 fn main() -> ExitCode {
@@ -132,6 +164,7 @@ fn main() -> ExitCode {
             degree_decimals,
             metre_decimals,
             sql,
+            pages,
         } => {
             let public_url = public_url.unwrap_or_else(|| format!("http://{bind}"));
             let mut settings = Settings::new(&public_url);
@@ -139,6 +172,7 @@ fn main() -> ExitCode {
             settings.coordinate_decimals = degree_decimals;
             settings.metre_decimals = metre_decimals;
             settings.sql = sql.limits();
+            pages.apply(&mut settings);
             serve(&common, bind, settings)
         }
     };

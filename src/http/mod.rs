@@ -34,6 +34,14 @@ pub struct Settings {
     pub sql: crate::sql::SqlLimits,
     /// Decimals of coordinates in metres (projected CRSs such as RD) in responses (2 = 1 cm).
     pub metre_decimals: u32,
+    /// The built web assets (`web/dist`) served at `/assets`; pages work without them, unstyled
+    /// and without maps.
+    pub assets_dir: Option<std::path::PathBuf>,
+    /// A background map's tile URL template for the maps (e.g. PDOK's BRT achtergrondkaart);
+    /// off by default, so that pages call no outside service.
+    pub background_map: Option<String>,
+    /// How far "what is here" looks for the nearest point features, in metres.
+    pub nearby_metres: f64,
 }
 
 impl Settings {
@@ -45,6 +53,9 @@ impl Settings {
             coordinate_decimals: 7,
             sql: crate::sql::SqlLimits::default(),
             metre_decimals: 2,
+            assets_dir: None,
+            background_map: None,
+            nearby_metres: 2000.0,
         }
     }
 }

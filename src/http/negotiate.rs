@@ -12,6 +12,37 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// The language a response is in: `?lang=` (already checked by [`Lang::from_code`]), else
+    /// `Accept-Language`, else Dutch.
+    pub fn choose(param: Option<Lang>, headers: &HeaderMap) -> Lang {
+        param.unwrap_or_else(|| Lang::from_headers(headers))
+    }
+
+    /// `nl` or `en` (any case); `None` for anything else.
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code.to_ascii_lowercase().as_str() {
+            "nl" => Some(Lang::Nl),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The other language (for the language switch).
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Nl => Lang::En,
+            Lang::En => Lang::Nl,
+        }
+    }
+
+    /// `nl` or `en` text by this language.
+    pub fn text(self, nl: &'static str, en: &'static str) -> &'static str {
+        match self {
+            Lang::Nl => nl,
+            Lang::En => en,
+        }
+    }
+
     /// From `Accept-Language`: the first of nl/en in the client's order of preference.
     pub fn from_headers(headers: &HeaderMap) -> Lang {
         let Some(value) = headers
@@ -86,5 +117,10 @@ mod tests {
             Lang::from_headers(&headers(header::ACCEPT_LANGUAGE, "fr")),
             Lang::Nl
         );
+        let english = headers(header::ACCEPT_LANGUAGE, "en");
+        assert_eq!(Lang::choose(Some(Lang::Nl), &english), Lang::Nl);
+        assert_eq!(Lang::choose(None, &english), Lang::En);
+        assert_eq!(Lang::from_code("EN"), Some(Lang::En));
+        assert_eq!(Lang::from_code("de"), None);
     }
 }

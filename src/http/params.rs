@@ -1,9 +1,16 @@
 //! Query strings, decoded once at the edge: parameters a resource does not know and parameters
 //! given twice are 400 on every route, so that a typo never silently returns unfiltered data.
-//! Also the parameters several APIs share (`bbox`).
+//! Also the parameters several APIs share (`bbox`), and `lang`, which every route accepts.
+
+use axum::http::HeaderMap;
 
 use crate::geom::Bbox;
 use crate::http::error::ApiError;
+use crate::http::negotiate::Lang;
+
+/// `lang=nl|en`: the language of the response's texts, on every route (it wins over
+/// `Accept-Language`, so that a link keeps its language).
+pub const LANG: &str = "lang";
 
 /// The decoded query string of a request.
 #[derive(Debug, Default)]
@@ -16,10 +23,15 @@ impl QueryParams {
     pub fn parse(raw: Option<&str>, allowed: &[&str]) -> Result<Self, ApiError> {
         let mut pairs: Vec<(String, String)> = Vec::new();
         for (k, v) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
-            if !allowed.contains(&k.as_ref()) {
+            if !allowed.contains(&k.as_ref()) && k != LANG {
                 return Err(ApiError::InvalidParameter(format!(
-                    "unknown parameter `{k}`; this resource accepts: {}",
+                    "unknown parameter `{k}`; this resource accepts: {}, {LANG}",
                     allowed.join(", ")
+                )));
+            }
+            if k == LANG && Lang::from_code(&v).is_none() {
+                return Err(ApiError::InvalidParameter(format!(
+                    "lang `{v}` is not a language of this service (nl, en)"
                 )));
             }
             if pairs.iter().any(|(name, _)| name == &k) {
@@ -30,6 +42,11 @@ impl QueryParams {
             pairs.push((k.into_owned(), v.into_owned()));
         }
         Ok(Self { pairs })
+    }
+
+    /// The response language: `lang`, else `Accept-Language`, else Dutch.
+    pub fn lang(&self, headers: &HeaderMap) -> Lang {
+        Lang::choose(self.get(LANG).and_then(Lang::from_code), headers)
     }
 
     /// All parameters, in request order.
@@ -129,8 +146,12 @@ mod tests {
         let e = msg(QueryParams::parse(Some("limt=5"), &["limit", "bbox"]).unwrap_err());
         assert_eq!(
             e,
-            "unknown parameter `limt`; this resource accepts: limit, bbox"
+            "unknown parameter `limt`; this resource accepts: limit, bbox, lang"
         );
+        let en = QueryParams::parse(Some("lang=en"), &[]).unwrap();
+        assert_eq!(en.lang(&HeaderMap::new()), Lang::En);
+        let e = msg(QueryParams::parse(Some("lang=de"), &[]).unwrap_err());
+        assert!(e.contains("nl, en"), "{e}");
         let e = msg(QueryParams::parse(Some("limit=5&limit=6"), &["limit"]).unwrap_err());
         assert!(e.contains("more than once"), "{e}");
     }
