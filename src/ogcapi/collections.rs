@@ -6,7 +6,8 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::formats::FEATURE_FORMATS;
-use super::{CONFORMANCE, CRS84, api_url, collection, document_request, json_response};
+use super::{BASE_PATH, CONFORMANCE, CRS84, api_url, collection, document_request, html, json_response};
+use crate::html::{Chrome, respond};
 use crate::catalog::Dataset;
 use crate::crs::Crs;
 use crate::engine::DatasetVersion;
@@ -17,7 +18,7 @@ use crate::http::negotiate::Lang;
 use crate::http::{AppState, SharedState};
 
 /// What the metadata documents of the API are offered as.
-const DOCUMENT: &[Format] = &[Format::Json];
+const DOCUMENT: &[Format] = &[Format::Json, Format::Html];
 const JSON: &str = "application/json";
 
 pub async fn landing(
@@ -26,6 +27,12 @@ pub async fn landing(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let (format, lang) = document_request(&headers, q.as_deref(), DOCUMENT)?;
+    if format == Format::Html {
+        let chrome = Chrome::new(&state, lang, BASE_PATH, q.as_deref(), "OGC API Features")
+            .crumb("API", None)
+            .alternate(Format::Json, api_url(&state, "?f=json"));
+        return respond(lang, &html::landing(&state, chrome));
+    }
     let conformance = api_url(&state, "/conformance");
     let collections = api_url(&state, "/collections");
     let links = [
@@ -55,7 +62,8 @@ pub async fn landing(
             JSON,
             "The collections",
         ),
-        Link::full(state.url("/"), "alternate", "text/html", "Home page"),
+        html_alternate(api_url(&state, ""), "This document as HTML"),
+        Link::full(state.url("/"), "home", "text/html", "Home page"),
     ];
     let body = json!({
         "title": lang.pick(&state.catalog.title),
@@ -70,10 +78,23 @@ pub async fn conformance(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (format, _) = document_request(&headers, q.as_deref(), DOCUMENT)?;
+    let (format, lang) = document_request(&headers, q.as_deref(), DOCUMENT)?;
+    let url = api_url(&state, "/conformance");
+    if format == Format::Html {
+        let ui = crate::html::ui::for_lang(lang);
+        let path = format!("{BASE_PATH}/conformance");
+        let chrome = Chrome::new(&state, lang, &path, q.as_deref(), ui.conformance)
+            .crumb("API", Some("/ogc/v1?f=html"))
+            .crumb(ui.conformance, None)
+            .alternate(Format::Json, format!("{url}?f=json"));
+        return respond(lang, &html::conformance(chrome));
+    }
     let body = json!({
         "conformsTo": CONFORMANCE,
-        "links": [Link::full(api_url(&state, "/conformance"), "self", JSON, "This document")],
+        "links": [
+            Link::full(&url, "self", JSON, "This document"),
+            html_alternate(url, "This document as HTML"),
+        ],
     });
     json_response(&body, format)
 }
@@ -84,6 +105,19 @@ pub async fn collections(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let (format, lang) = document_request(&headers, q.as_deref(), DOCUMENT)?;
+    let url = api_url(&state, "/collections");
+    if format == Format::Html {
+        let ui = crate::html::ui::for_lang(lang);
+        let path = format!("{BASE_PATH}/collections");
+        let chrome = Chrome::new(&state, lang, &path, q.as_deref(), ui.collections)
+            .crumb("API", Some("/ogc/v1?f=html"))
+            .crumb(ui.collections, None)
+            .alternate(Format::Json, format!("{url}?f=json"));
+        let served = state
+            .served_datasets()
+            .filter_map(|ds| Some((ds, state.engine.current(&ds.id)?)));
+        return respond(lang, &html::collections(chrome, served));
+    }
     let collections: Vec<Value> = state
         .served_datasets()
         .filter_map(|ds| {
@@ -92,7 +126,10 @@ pub async fn collections(
         })
         .collect();
     let body = json!({
-        "links": [Link::full(api_url(&state, "/collections"), "self", JSON, "This document")],
+        "links": [
+            Link::full(&url, "self", JSON, "This document"),
+            html_alternate(url, "This document as HTML"),
+        ],
         "collections": collections,
     });
     json_response(&body, format)
@@ -106,7 +143,24 @@ pub async fn one_collection(
 ) -> Result<Response, ApiError> {
     let (format, lang) = document_request(&headers, q.as_deref(), DOCUMENT)?;
     let (ds, version) = collection(&state, &collection_id)?;
+    if format == Format::Html {
+        let ui = crate::html::ui::for_lang(lang);
+        let path = format!("{BASE_PATH}/collections/{}", ds.id);
+        let title = lang.pick(&ds.title);
+        let chrome = Chrome::new(&state, lang, &path, q.as_deref(), title)
+            .crumb("API", Some("/ogc/v1?f=html"))
+            .crumb(ui.collections, Some("/ogc/v1/collections?f=html"))
+            .crumb(title, None)
+            .description(lang.pick(&ds.description))
+            .alternate(Format::Json, api_url(&state, &format!("/collections/{}?f=json", ds.id)));
+        return respond(lang, &html::collection(&state, chrome, ds, &version));
+    }
     json_response(&collection_json(&state, ds, &version, lang), format)
+}
+
+/// A link to the HTML page of the document at `url` (which has no query).
+fn html_alternate(url: String, title: &str) -> Link {
+    Link::full(format!("{url}?f=html"), "alternate", "text/html", title)
 }
 
 /// The links of a collection: itself, its features in every encoding, its schemas, its licence.
@@ -116,6 +170,7 @@ fn collection_links(state: &AppState, ds: &Dataset) -> Vec<Link> {
     let schema = Format::JsonSchema.content_type();
     let mut links = vec![
         Link::full(url(""), "self", JSON, "This collection"),
+        html_alternate(url(""), "This collection as HTML"),
         Link::full(
             url("/schema"),
             "http://www.opengis.net/def/rel/ogc/1.0/schema",

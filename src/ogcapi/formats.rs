@@ -20,6 +20,7 @@ pub const FEATURE_FORMATS: &[Format] = &[
     Format::JsonFg,
     Format::Csv,
     Format::FlatGeobuf,
+    Format::Html,
 ];
 
 /// JSON-FG conformance declared in each document (version 0.2, as PDOK serves).

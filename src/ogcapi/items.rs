@@ -35,7 +35,7 @@ pub async fn items(
     let stream = state.engine.items(&request.version, &request.query).await?;
     let links = PageLinks::new(&state, ds, &request);
     let output = output(&state, request.format, request.crs);
-    page_response(ds, &request, links, output, stream).await
+    page_response(&state, ds, &request, links, output, stream).await
 }
 
 pub async fn feature(

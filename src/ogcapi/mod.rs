@@ -8,6 +8,7 @@
 mod collections;
 mod filter;
 pub mod formats;
+mod html;
 mod items;
 mod openapi;
 mod page;
@@ -35,6 +36,7 @@ pub const BASE_PATH: &str = "/ogc/v1";
 pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
@@ -126,7 +128,7 @@ pub fn document_request(
 ) -> Result<(Format, Lang), ApiError> {
     let params = QueryParams::parse(query, &["f"])?;
     let format = negotiate(params.get("f"), headers, offered)?;
-    Ok((format, Lang::from_headers(headers)))
+    Ok((format, params.lang(headers)))
 }
 
 /// A served collection, or the API's 404.

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use super::formats::FEATURE_FORMATS;
 use super::request::{f_parameter, feature_openapi, items_openapi};
 use super::{BASE_PATH, document_request, json_response};
+use crate::html::{Chrome, respond};
 use crate::http::error::ApiError;
 use crate::http::media::Format;
 use crate::http::{API_VERSION, AppState, SharedState};
@@ -20,8 +21,20 @@ pub async fn api(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (format, _) = document_request(&headers, q.as_deref(), &[Format::OpenApi])?;
-    json_response(&document(&state), format)
+    let (format, lang) =
+        document_request(&headers, q.as_deref(), &[Format::OpenApi, Format::Html])?;
+    let document = document(&state);
+    if format == Format::Html {
+        let ui = crate::html::ui::for_lang(lang);
+        let path = format!("{BASE_PATH}/api");
+        let json = state.url(&format!("{path}?f=json"));
+        let chrome = Chrome::new(&state, lang, &path, q.as_deref(), ui.api_reference)
+            .crumb("API", Some("/ogc/v1?f=html"))
+            .crumb(ui.api_reference, None)
+            .alternate(Format::OpenApi, json.clone());
+        return respond(lang, &super::html::api(chrome, &document, json));
+    }
+    json_response(&document, format)
 }
 
 fn problem_responses() -> Value {
@@ -42,6 +55,7 @@ fn ok_features(description: &str) -> Value {
     for f in FEATURE_FORMATS {
         let schema = match f {
             Format::GeoJson | Format::JsonFg => json!({ "type": "object" }),
+            Format::Html => json!({ "type": "string" }),
             _ => json!({ "type": "string", "format": "binary" }),
         };
         content.insert(f.content_type().to_owned(), json!({ "schema": schema }));

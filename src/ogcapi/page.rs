@@ -18,7 +18,10 @@ use serde_json::json;
 use super::formats::{FEATURE_FORMATS, JSONFG_CORE, JsonFeatures, Output};
 use super::params::Cursor;
 use super::request::{FeatureRequest, ItemsRequest};
-use super::{api_url, path_segment};
+use super::{BASE_PATH, api_url, html, path_segment};
+use crate::html::table::FeatureTable;
+use crate::html::{Chrome, respond};
+use crate::http::negotiate::Lang;
 use crate::catalog::Dataset;
 use crate::crs::Crs;
 use crate::encode::flatgeobuf::{FgbEncoder, FgbHeader, geometry_type_code};
@@ -62,6 +65,11 @@ impl PageLinks {
                 offset: offset.saturating_sub(limit),
             }),
         }
+    }
+
+    /// This page in `format`.
+    pub fn this_as(&self, format: Format) -> String {
+        self.href(self.this, Some(format))
     }
 
     /// The page at `cursor`, in `format` (`None`: as the request named it, if it did).
@@ -163,8 +171,9 @@ fn time_columns(v: &DatasetVersion) -> Option<(String, Option<String>)> {
         .map(|t| (t.start.clone(), t.end.clone()))
 }
 
-/// A page of features as a response: streamed for JSON, read first for CSV and FlatGeobuf.
+/// A page of features as a response: streamed for JSON, read first for CSV, FlatGeobuf and HTML.
 pub async fn page_response(
+    state: &AppState,
     ds: &Dataset,
     request: &ItemsRequest,
     links: PageLinks,
@@ -177,6 +186,10 @@ pub async fn page_response(
         .is_unfiltered()
         .then_some(version.manifest.row_count);
     let limit = request.limit;
+    if request.format == Format::Html {
+        let (batches, has_more) = read_page(stream, limit).await?;
+        return items_page(state, ds, request, &links, has_more, &batches, number_matched);
+    }
     let response = match request.format {
         Format::Csv | Format::FlatGeobuf => {
             let (batches, has_more) = read_page(stream, limit).await?;
@@ -270,6 +283,9 @@ pub fn feature_response(
         "The collection",
     ));
     let internal = |e: &dyn std::fmt::Display| ApiError::Internal(e.to_string());
+    if format == Format::Html {
+        return feature_page(state, ds, feature_id, request, &links, &batch);
+    }
     let body = match format {
         Format::Csv | Format::FlatGeobuf => tabular_body(
             vec![batch.slice(0, 1)],
@@ -301,6 +317,103 @@ pub fn feature_response(
         }
     };
     Ok(with_headers(body.into_response(), format, request.crs))
+}
+
+/// The frame of the pages below a collection, ending in `last`.
+fn collection_chrome(
+    state: &AppState,
+    ds: &Dataset,
+    lang: Lang,
+    path: &str,
+    raw: Option<&str>,
+    title: &str,
+    last: &str,
+) -> Chrome {
+    let ui = crate::html::ui::for_lang(lang);
+    Chrome::new(state, lang, path, raw, title)
+        .crumb("API", Some("/ogc/v1?f=html"))
+        .crumb(ui.collections, Some("/ogc/v1/collections?f=html"))
+        .crumb(
+            lang.pick(&ds.title),
+            Some(&format!("{BASE_PATH}/collections/{}?f=html", ds.id)),
+        )
+        .crumb(last, None)
+}
+
+/// A page of features as HTML: a map of the page's features (loaded as GeoJSON) and a table.
+fn items_page(
+    state: &AppState,
+    ds: &Dataset,
+    request: &ItemsRequest,
+    links: &PageLinks,
+    has_more: bool,
+    batches: &[RecordBatch],
+    number_matched: Option<u64>,
+) -> Result<Response, ApiError> {
+    let lang = request.lang;
+    let ui = crate::html::ui::for_lang(lang);
+    let path = format!("{BASE_PATH}/collections/{}/items", ds.id);
+    let title = format!("{}: {}", lang.pick(&ds.title), ui.features.to_lowercase());
+    let mut chrome = collection_chrome(state, ds, lang, &path, request.raw.as_deref(), &title, ui.features);
+    for other in FEATURE_FORMATS.iter().filter(|f| **f != Format::Html) {
+        chrome = chrome.alternate(*other, links.this_as(*other));
+    }
+    let item_href = |id: &str| {
+        chrome.href(&format!("{path}/{}?f=html", path_segment(id)))
+    };
+    let table = FeatureTable::new(Some(ds), batches, lang, item_href)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let spatial = request.version.has_geometry();
+    let mut page = html::items(
+        state,
+        chrome,
+        ds,
+        spatial,
+        table,
+        &links.links(has_more),
+        links.this_as(Format::GeoJson),
+        number_matched,
+        request.query.offset,
+    );
+    if let Some(map) = page.map.as_mut() {
+        map.max_features = request.limit;
+    }
+    respond(lang, &page)
+}
+
+/// One feature as HTML: its map and its properties.
+fn feature_page(
+    state: &AppState,
+    ds: &Dataset,
+    feature_id: &str,
+    request: &FeatureRequest,
+    links: &[Link],
+    batch: &RecordBatch,
+) -> Result<Response, ApiError> {
+    let lang = request.lang;
+    let path = format!(
+        "{BASE_PATH}/collections/{}/items/{}",
+        ds.id,
+        path_segment(feature_id)
+    );
+    let title = format!("{}: {feature_id}", lang.pick(&ds.title));
+    let mut chrome = collection_chrome(state, ds, lang, &path, request.raw.as_deref(), &title, feature_id);
+    for l in links.iter().filter(|l| l.rel == "alternate") {
+        if let Some(f) = FEATURE_FORMATS.iter().find(|f| Some(f.content_type()) == l.media_type) {
+            if *f != Format::Html {
+                chrome = chrome.alternate(*f, l.href.clone());
+            }
+        }
+    }
+    let geojson = links
+        .iter()
+        .find(|l| l.media_type == Some(Format::GeoJson.content_type()))
+        .map(|l| l.href.clone())
+        .unwrap_or_default();
+    let table = FeatureTable::new(Some(ds), &[batch.slice(0, 1)], lang, |_| String::new())
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let spatial = request.version.has_geometry();
+    respond(lang, &html::feature(state, chrome, ds, spatial, table, geojson))
 }
 
 /// Reads the rows of a page: at most `limit`, and whether more follow.

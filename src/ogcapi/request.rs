@@ -20,6 +20,7 @@ use crate::geom::Bbox;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::media::{Format, negotiate};
+use crate::http::negotiate::Lang;
 use crate::http::params::{self as query, QueryParams};
 use crate::store::layout::GEOMETRY_COLUMN;
 
@@ -58,6 +59,10 @@ pub struct ItemsRequest {
     pub cursor: Option<Cursor>,
     /// The parameters that the page's links repeat (all but `cursor`).
     pub kept: Vec<(String, String)>,
+    /// The response language (HTML pages).
+    pub lang: Lang,
+    /// The query string as sent (for the HTML page's language switch).
+    pub raw: Option<String>,
 }
 
 impl ItemsRequest {
@@ -142,6 +147,8 @@ impl ItemsRequest {
             limit,
             cursor,
             kept: p.encode_without(&["cursor"]),
+            lang: p.lang(headers),
+            raw: raw.map(str::to_owned),
         })
     }
 }
@@ -155,6 +162,8 @@ pub struct FeatureRequest {
     pub explicit_format: bool,
     /// The parameters that the feature's links repeat (all but `f`).
     pub kept: Vec<(String, String)>,
+    pub lang: Lang,
+    pub raw: Option<String>,
 }
 
 impl FeatureRequest {
@@ -176,6 +185,8 @@ impl FeatureRequest {
             version,
             explicit_format: p.get("f").is_some(),
             kept: p.encode_without(&["f"]),
+            lang: p.lang(headers),
+            raw: raw.map(str::to_owned),
         })
     }
 }
