@@ -102,6 +102,19 @@ pub struct Dataset {
     pub entry_fingerprint: String,
     /// What DCAT-AP-NL needs beyond the fields above (defaults when not declared).
     pub dcat: DcatMeta,
+    /// The statistical indicators, for the dataset page's choropleth, bar chart and table.
+    pub indicators: Option<Indicators>,
+    /// Published columns whose values name places, for the place search of "what is here".
+    pub searchable: Vec<String>,
+}
+
+/// The statistical indicators of a dataset: columns of `map` (this dataset or another, with
+/// geometry) that the dataset page can show as a choropleth, a bar chart and a table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Indicators {
+    pub columns: Vec<String>,
+    pub area_name: String,
+    pub map: DatasetId,
 }
 
 impl Dataset {

@@ -99,6 +99,26 @@ pub struct RawDataset {
     pub creator: Option<Spanned<RawAgent>>,
     #[serde(default, skip_serializing)]
     pub conforms_to: Option<Spanned<Vec<String>>>,
+    // For the pages (not part of the ingest fingerprint either).
+    #[serde(default, skip_serializing)]
+    pub indicators: Option<Spanned<RawIndicators>>,
+    #[serde(default, skip_serializing)]
+    pub searchable: Option<Spanned<Vec<String>>>,
+}
+
+/// `[dataset.indicators]`: the statistical columns of a dataset and where they are mapped.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIndicators {
+    /// Published names of the numeric columns that are indicators (titles and units come from
+    /// `[dataset.columns.…]` of the mapping dataset).
+    pub columns: Vec<String>,
+    /// The column naming each area (e.g. `statnaam`), for the bar chart and the table.
+    pub area_name: String,
+    /// The spatial dataset or view that holds these columns with the areas' geometry; absent:
+    /// this dataset itself.
+    #[serde(default)]
+    pub map: Option<String>,
 }
 
 /// An organisation named in DCAT metadata (e.g. a dataset's creator).

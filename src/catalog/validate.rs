@@ -124,6 +124,30 @@ pub fn parse(path: &Path, text: &str) -> Result<Catalog, CatalogError> {
         }
     }
 
+    // An indicators' map must be a dataset or view of this catalog.
+    for entry in raw.dataset.iter().chain(&raw.view) {
+        let entry = entry.get_ref();
+        let Some(indicators) = &entry.indicators else {
+            continue;
+        };
+        let i = indicators.get_ref();
+        if let Some(map) = &i.map
+            && !datasets.iter().any(|d| d.id.as_str() == map)
+        {
+            let msg = format!("`{map}` is not a dataset or view of this catalog");
+            c.push(indicators, Some(entry.id.get_ref()), "indicators.map", msg);
+        }
+        if i.columns.is_empty() {
+            let msg = "names no column".to_owned();
+            c.push(
+                indicators,
+                Some(entry.id.get_ref()),
+                "indicators.columns",
+                msg,
+            );
+        }
+    }
+
     if !c.issues.is_empty() {
         return Err(CatalogError {
             file: path.to_owned(),
@@ -414,6 +438,19 @@ fn validate_dataset(
         columns,
         entry_fingerprint: serde_json::to_string(raw).unwrap_or_default(),
         dcat,
+        indicators: raw.indicators.as_ref().map(|i| {
+            let i = i.get_ref();
+            crate::catalog::Indicators {
+                columns: i.columns.clone(),
+                area_name: i.area_name.clone(),
+                map: DatasetId(i.map.clone().unwrap_or_else(|| raw.id.get_ref().clone())),
+            }
+        }),
+        searchable: raw
+            .searchable
+            .as_ref()
+            .map(|s| s.get_ref().clone())
+            .unwrap_or_default(),
     })
 }
 

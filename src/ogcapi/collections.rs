@@ -6,11 +6,13 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::formats::FEATURE_FORMATS;
-use super::{BASE_PATH, CONFORMANCE, CRS84, api_url, collection, document_request, html, json_response};
-use crate::html::{Chrome, respond};
+use super::{
+    BASE_PATH, CONFORMANCE, CRS84, api_url, collection, document_request, html, json_response,
+};
 use crate::catalog::Dataset;
 use crate::crs::Crs;
 use crate::engine::DatasetVersion;
+use crate::html::{Chrome, respond};
 use crate::http::error::ApiError;
 use crate::http::link::Link;
 use crate::http::media::Format;
@@ -152,7 +154,10 @@ pub async fn one_collection(
             .crumb(ui.collections, Some("/ogc/v1/collections?f=html"))
             .crumb(title, None)
             .description(lang.pick(&ds.description))
-            .alternate(Format::Json, api_url(&state, &format!("/collections/{}?f=json", ds.id)));
+            .alternate(
+                Format::Json,
+                api_url(&state, &format!("/collections/{}?f=json", ds.id)),
+            );
         return respond(lang, &html::collection(&state, chrome, ds, &version));
     }
     json_response(&collection_json(&state, ds, &version, lang), format)

@@ -139,18 +139,29 @@ pub struct CollectionPage {
     pub links: Vec<PageLink>,
 }
 
-pub fn collection(state: &AppState, chrome: Chrome, ds: &Dataset, v: &DatasetVersion) -> CollectionPage {
+pub fn collection(
+    state: &AppState,
+    chrome: Chrome,
+    ds: &Dataset,
+    v: &DatasetVersion,
+) -> CollectionPage {
     let lang = chrome.lang;
     let ui = chrome.ui;
     let m = &v.manifest;
     let id = ds.id.as_str();
     let mut facts = vec![
-        (ui.number_of_features, crate::html::thousands(m.row_count, lang)),
+        (
+            ui.number_of_features,
+            crate::html::thousands(m.row_count, lang),
+        ),
         (ui.kind, kind_label(v, ui).to_owned()),
         (ui.licence, ds.licence.title.to_owned()),
         (ui.attribution, ds.attribution.clone()),
         (ui.version, m.version.to_string()),
-        (ui.modified, m.created.format("%Y-%m-%d %H:%M UTC").to_string()),
+        (
+            ui.modified,
+            m.created.format("%Y-%m-%d %H:%M UTC").to_string(),
+        ),
     ];
     if let Some(bbox) = m.geometry.as_ref().and_then(|g| g.bbox) {
         facts.push((ui.spatial_extent, format_bbox(bbox)));
@@ -181,9 +192,15 @@ pub fn collection(state: &AppState, chrome: Chrome, ds: &Dataset, v: &DatasetVer
         note: String::new(),
     };
     let links = vec![
-        link(ui.view_features, format!("/ogc/v1/collections/{id}/items?f=html")),
+        link(
+            ui.view_features,
+            format!("/ogc/v1/collections/{id}/items?f=html"),
+        ),
         link(ui.about, format!("/datasets/{id}")),
-        link(ui.queryables, format!("/ogc/v1/collections/{id}/queryables")),
+        link(
+            ui.queryables,
+            format!("/ogc/v1/collections/{id}/queryables"),
+        ),
         link(ui.schema, format!("/ogc/v1/collections/{id}/schema")),
     ];
     CollectionPage {
@@ -241,7 +258,11 @@ pub fn items(
             ui.of,
             crate::html::thousands(n, lang)
         ),
-        None => format!("{}: {} {range}", ui.items_caption, ui.showing.to_lowercase()),
+        None => format!(
+            "{}: {} {range}",
+            ui.items_caption,
+            ui.showing.to_lowercase()
+        ),
     };
     let map = spatial.then(|| {
         MapView::new(
@@ -285,13 +306,19 @@ pub fn feature(
     geojson_href: String,
 ) -> FeaturePage {
     let label = format!("{} {}", chrome.ui.map_of, chrome.title);
-    let map = spatial.then(|| {
-        MapView::new(state, &chrome, geojson_href, label).attribution(&ds.attribution)
-    });
+    let map = spatial
+        .then(|| MapView::new(state, &chrome, geojson_href, label).attribution(&ds.attribution));
     let properties = table
         .headers
         .into_iter()
-        .zip(table.rows.into_iter().next().map(|r| r.cells).unwrap_or_default())
+        .zip(
+            table
+                .rows
+                .into_iter()
+                .next()
+                .map(|r| r.cells)
+                .unwrap_or_default(),
+        )
         .map(|(header, value)| PropertyRow { header, value })
         .collect();
     FeaturePage {
@@ -340,7 +367,10 @@ pub fn api(chrome: Chrome, document: &Value, json_href: String) -> ApiPage {
                                 name: p["name"].as_str().unwrap_or_default().to_owned(),
                                 location: p["in"].as_str().unwrap_or_default().to_owned(),
                                 required: p["required"].as_bool().unwrap_or(false),
-                                description: p["description"].as_str().unwrap_or_default().to_owned(),
+                                description: p["description"]
+                                    .as_str()
+                                    .unwrap_or_default()
+                                    .to_owned(),
                             })
                             .collect()
                     })
@@ -355,7 +385,10 @@ pub fn api(chrome: Chrome, document: &Value, json_href: String) -> ApiPage {
         }
     }
     ApiPage {
-        version: document["info"]["version"].as_str().unwrap_or_default().to_owned(),
+        version: document["info"]["version"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
         chrome,
         operations,
         json_href,

@@ -19,17 +19,17 @@ use super::formats::{FEATURE_FORMATS, JSONFG_CORE, JsonFeatures, Output};
 use super::params::Cursor;
 use super::request::{FeatureRequest, ItemsRequest};
 use super::{BASE_PATH, api_url, html, path_segment};
-use crate::html::table::FeatureTable;
-use crate::html::{Chrome, respond};
-use crate::http::negotiate::Lang;
 use crate::catalog::Dataset;
 use crate::crs::Crs;
 use crate::encode::flatgeobuf::{FgbEncoder, FgbHeader, geometry_type_code};
 use crate::engine::DatasetVersion;
+use crate::html::table::FeatureTable;
+use crate::html::{Chrome, respond};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::link::Link;
 use crate::http::media::Format;
+use crate::http::negotiate::Lang;
 use crate::store::layout::BBOX_COLUMN;
 
 const JSON: &str = "application/json";
@@ -188,7 +188,15 @@ pub async fn page_response(
     let limit = request.limit;
     if request.format == Format::Html {
         let (batches, has_more) = read_page(stream, limit).await?;
-        return items_page(state, ds, request, &links, has_more, &batches, number_matched);
+        return items_page(
+            state,
+            ds,
+            request,
+            &links,
+            has_more,
+            &batches,
+            number_matched,
+        );
     }
     let response = match request.format {
         Format::Csv | Format::FlatGeobuf => {
@@ -354,13 +362,19 @@ fn items_page(
     let ui = crate::html::ui::for_lang(lang);
     let path = format!("{BASE_PATH}/collections/{}/items", ds.id);
     let title = format!("{}: {}", lang.pick(&ds.title), ui.features.to_lowercase());
-    let mut chrome = collection_chrome(state, ds, lang, &path, request.raw.as_deref(), &title, ui.features);
+    let mut chrome = collection_chrome(
+        state,
+        ds,
+        lang,
+        &path,
+        request.raw.as_deref(),
+        &title,
+        ui.features,
+    );
     for other in FEATURE_FORMATS.iter().filter(|f| **f != Format::Html) {
         chrome = chrome.alternate(*other, links.this_as(*other));
     }
-    let item_href = |id: &str| {
-        chrome.href(&format!("{path}/{}?f=html", path_segment(id)))
-    };
+    let item_href = |id: &str| chrome.href(&format!("{path}/{}?f=html", path_segment(id)));
     let table = FeatureTable::new(Some(ds), batches, lang, item_href)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let spatial = request.version.has_geometry();
@@ -397,9 +411,20 @@ fn feature_page(
         path_segment(feature_id)
     );
     let title = format!("{}: {feature_id}", lang.pick(&ds.title));
-    let mut chrome = collection_chrome(state, ds, lang, &path, request.raw.as_deref(), &title, feature_id);
+    let mut chrome = collection_chrome(
+        state,
+        ds,
+        lang,
+        &path,
+        request.raw.as_deref(),
+        &title,
+        feature_id,
+    );
     for l in links.iter().filter(|l| l.rel == "alternate") {
-        if let Some(f) = FEATURE_FORMATS.iter().find(|f| Some(f.content_type()) == l.media_type) {
+        if let Some(f) = FEATURE_FORMATS
+            .iter()
+            .find(|f| Some(f.content_type()) == l.media_type)
+        {
             if *f != Format::Html {
                 chrome = chrome.alternate(*f, l.href.clone());
             }
@@ -413,7 +438,10 @@ fn feature_page(
     let table = FeatureTable::new(Some(ds), &[batch.slice(0, 1)], lang, |_| String::new())
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let spatial = request.version.has_geometry();
-    respond(lang, &html::feature(state, chrome, ds, spatial, table, geojson))
+    respond(
+        lang,
+        &html::feature(state, chrome, ds, spatial, table, geojson),
+    )
 }
 
 /// Reads the rows of a page: at most `limit`, and whether more follow.
