@@ -12,7 +12,9 @@ mod distributions;
 pub mod format;
 pub mod graph;
 mod html;
+mod indicators;
 mod nodes;
+mod search;
 pub mod vocab;
 
 use std::sync::Arc;
@@ -31,7 +33,7 @@ use crate::http::error::ApiError;
 use crate::http::link::Link;
 use crate::http::lookup::{self, Noun};
 use crate::http::media::{Format, negotiate};
-use crate::http::negotiate::Lang;
+use crate::html::Chrome;
 use crate::http::params::QueryParams;
 use crate::store::Manifest;
 use format::CATALOG_FORMATS;
@@ -44,10 +46,15 @@ pub fn routes() -> Router<SharedState> {
         .route("/datasets/{id}", get(dataset))
 }
 
-/// The representation asked for: only `f` is a parameter here.
-fn format_of(headers: &HeaderMap, query: Option<&str>) -> Result<Format, ApiError> {
-    let params = QueryParams::parse(query, &["f"])?;
-    negotiate(params.get("f"), headers, CATALOG_FORMATS)
+/// The parameters and the representation asked for.
+fn request(
+    headers: &HeaderMap,
+    query: Option<&str>,
+    allowed: &[&str],
+) -> Result<(QueryParams, Format), ApiError> {
+    let params = QueryParams::parse(query, allowed)?;
+    let format = negotiate(params.get("f"), headers, CATALOG_FORMATS)?;
+    Ok((params, format))
 }
 
 /// The current version a dataset is described by.
@@ -131,10 +138,25 @@ async fn catalog(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let format = format_of(&headers, q.as_deref())?;
+    let mut allowed = vec!["f"];
+    allowed.extend(search::PARAMETERS);
+    let (params, format) = request(&headers, q.as_deref(), &allowed)?;
+    let search = search::Search::from_params(&params)?;
     let versions = current_versions(&state, None).await;
     let entries = entries(&state, &versions);
-    represent(&state, Scope::Catalog(&entries), format, &headers)
+    if format == Format::Html {
+        let lang = params.lang(&headers);
+        let ui = crate::html::ui::for_lang(lang);
+        let chrome = Chrome::new(&state, lang, "/catalog", q.as_deref(), ui.catalog)
+            .crumb(ui.catalog, None)
+            .description(lang.pick(&state.catalog.description));
+        let chrome = rdf_alternates(chrome, &state.url("/catalog"));
+        let page = html::catalog_page(&state, chrome, &entries, &search);
+        return Ok(with_links(crate::html::respond(lang, &page)?, format, &state.url("/catalog")));
+    }
+    // The RDF describes the datasets the search finds (all without one).
+    let found: Vec<Entry> = entries.into_iter().filter(|e| search.matches(e)).collect();
+    represent(&state, Scope::Catalog(&found), format)
 }
 
 async fn dataset(
@@ -144,14 +166,17 @@ async fn dataset(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let id = lookup::described(&state, &id, Noun::Dataset)?.id.clone();
-    let format = format_of(&headers, q.as_deref())?;
+    let (params, format) = request(&headers, q.as_deref(), &["f", "indicator"])?;
     let versions = current_versions(&state, Some(&id)).await;
     let Some(entry) = entries(&state, &versions).into_iter().next() else {
         return Err(ApiError::NotFound(format!(
             "dataset `{id}` has no data yet (it has not been ingested)"
         )));
     };
-    represent(&state, Scope::Dataset(&entry), format, &headers)
+    if format == Format::Html {
+        return dataset_page(&state, &entry, &params, &headers, q.as_deref()).await;
+    }
+    represent(&state, Scope::Dataset(&entry), format)
 }
 
 type Versions = Vec<(usize, Described, Option<DateTime<Utc>>)>;
@@ -167,33 +192,61 @@ fn entries<'a>(state: &'a SharedState, versions: &'a Versions) -> Vec<Entry<'a>>
         .collect()
 }
 
-/// The catalog or one dataset as an HTML page or an RDF serialisation.
-fn represent(
+/// The dataset page: its entry, its stored versions (newest first) and its indicators.
+async fn dataset_page(
     state: &SharedState,
-    scope: Scope<'_>,
-    format: Format,
+    entry: &Entry<'_>,
+    params: &QueryParams,
     headers: &HeaderMap,
+    query: Option<&str>,
 ) -> Result<Response, ApiError> {
+    let lang = params.lang(headers);
+    let ui = crate::html::ui::for_lang(lang);
+    let ds = entry.dataset;
+    let id = ds.id.clone();
+    let indicators =
+        indicators::load(state, ds, params.get("indicator"), lang).await?;
+    let st = state.clone();
+    let manifests = tokio::task::spawn_blocking(move || {
+        let store = st.engine.store();
+        let mut versions = store.versions(&id).unwrap_or_default();
+        versions.sort_unstable_by(|a, b| b.cmp(a));
+        versions
+            .into_iter()
+            .filter_map(|v| store.manifest(&id, v).ok())
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap_or_default();
+    let path = format!("/datasets/{}", ds.id);
+    let title = lang.pick(&ds.title);
+    let chrome = Chrome::new(state, lang, &path, query, title)
+        .crumb(ui.catalog, Some("/catalog"))
+        .crumb(title, None)
+        .description(lang.pick(&ds.description));
+    let url = state.url(&path);
+    let chrome = rdf_alternates(chrome, &url);
+    let page = html::dataset_page(state, chrome, entry, &manifests, indicators);
+    Ok(with_links(crate::html::respond(lang, &page)?, Format::Html, &url))
+}
+
+/// The page's links to its RDF representations.
+fn rdf_alternates(mut chrome: Chrome, url: &str) -> Chrome {
+    for f in CATALOG_FORMATS.iter().filter(|f| **f != Format::Html) {
+        chrome = chrome.alternate(*f, format!("{url}?f={}", f.token()));
+    }
+    chrome
+}
+
+/// The catalog or one dataset as an RDF serialisation.
+fn represent(state: &SharedState, scope: Scope<'_>, format: Format) -> Result<Response, ApiError> {
     let urls = Urls::new(&state.settings.public_url);
     let url = match &scope {
         Scope::Catalog(_) => urls.catalog(),
         Scope::Dataset(e) => urls.dataset(e.dataset.id.as_str()),
     };
-    if format == Format::Html {
-        let lang = Lang::from_headers(headers);
-        let page = match &scope {
-            Scope::Catalog(entries) => html::catalog_page(&state.catalog, &urls, entries, lang),
-            Scope::Dataset(entry) => html::dataset_page(&state.catalog, &urls, entry, lang),
-        };
-        return Ok(respond(format, page.into_bytes(), &url, Some(lang)));
-    }
     let graph = build(&state.catalog, &urls, scope);
     let body = format::serialize(&graph, format).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(respond(format, body, &url, None))
-}
-
-/// The body with its type, `Vary`, the language of HTML, and `Link`s to the other formats.
-fn respond(format: Format, body: Vec<u8>, url: &str, lang: Option<Lang>) -> Response {
     let mut response = body.into_response();
     let h = response.headers_mut();
     h.insert(
@@ -204,12 +257,12 @@ fn respond(format: Format, body: Vec<u8>, url: &str, lang: Option<Lang>) -> Resp
         header::VARY,
         HeaderValue::from_static("Accept, Accept-Language"),
     );
-    if let Some(lang) = lang {
-        h.insert(
-            header::CONTENT_LANGUAGE,
-            HeaderValue::from_static(lang.code()),
-        );
-    }
+    Ok(with_links(response, format, &url))
+}
+
+/// `Link`s to the representations of the resource at `url` (RFC 8288).
+fn with_links(mut response: Response, format: Format, url: &str) -> Response {
+    let h = response.headers_mut();
     let links: Vec<Link> = CATALOG_FORMATS
         .iter()
         .map(|f| {

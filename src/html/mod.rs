@@ -260,6 +260,11 @@ pub fn respond(lang: Lang, page: &impl Template) -> Result<Response, ApiError> {
     respond_with(StatusCode::OK, lang, page)
 }
 
+/// A CRS84 box for people.
+pub fn format_bbox([a, b, c, d]: [f64; 4]) -> String {
+    format!("{a:.4}, {b:.4} – {c:.4}, {d:.4} (lon/lat, CRS84)")
+}
+
 /// A number with thousands separators in the language's style (1.234.567 / 1,234,567).
 pub fn thousands(n: u64, lang: Lang) -> String {
     let digits = n.to_string();

@@ -98,3 +98,26 @@ impl FeatureTable {
             .collect()
     }
 }
+
+/// A row of a columns table: name, title, unit, type.
+pub struct ColumnRow {
+    pub header: Header,
+    pub description: String,
+    pub data_type: String,
+}
+
+/// The columns of a stored version, titled from the catalog.
+pub fn column_rows(ds: &Dataset, m: &crate::store::Manifest, lang: Lang) -> Vec<ColumnRow> {
+    m.columns
+        .iter()
+        .map(|c| ColumnRow {
+            header: header(Some(ds), &c.name, lang),
+            description: ds
+                .column_meta(&c.name)
+                .and_then(|m| m.description.as_ref())
+                .map(|d| lang.pick(d).to_owned())
+                .unwrap_or_default(),
+            data_type: c.data_type.clone(),
+        })
+        .collect()
+}

@@ -89,6 +89,9 @@ ui_texts! {
     search_hint: "Zoekt in titels, omschrijvingen en trefwoorden, in het Nederlands en Engels.", "Searches titles, descriptions and keywords, in Dutch and English.";
     filters: "Filters", "Filters";
     apply_filters: "Toon resultaten", "Show results";
+    all_values: "Alle", "All";
+    made_on_request: "gemaakt bij aanvraag", "made on request";
+    chart_table_note: "de tabel ernaast bevat dezelfde cijfers", "the table beside it holds the same numbers";
     clear_filters: "Wis alle filters", "Clear all filters";
     kind: "Soort", "Kind";
     spatial: "Met kaart (geografisch)", "With a map (spatial)";

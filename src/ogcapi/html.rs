@@ -9,11 +9,10 @@ use serde_json::Value;
 use super::CONFORMANCE;
 use crate::catalog::Dataset;
 use crate::engine::DatasetVersion;
-use crate::html::table::{FeatureTable, Header, header};
+use crate::html::table::{ColumnRow, FeatureTable, Header, column_rows};
 use crate::html::{Chrome, MapView};
 use crate::http::AppState;
 use crate::http::link::Link;
-use crate::http::negotiate::Lang;
 
 /// A link shown on a page, with a line saying what it is.
 pub struct PageLink {
@@ -105,29 +104,6 @@ fn kind_label(v: &DatasetVersion, ui: &crate::html::Ui) -> &'static str {
     }
 }
 
-/// A row of the columns table: name, title, unit, type.
-pub struct ColumnRow {
-    pub header: Header,
-    pub description: String,
-    pub data_type: String,
-}
-
-pub fn column_rows(ds: &Dataset, v: &DatasetVersion, lang: Lang) -> Vec<ColumnRow> {
-    v.manifest
-        .columns
-        .iter()
-        .map(|c| ColumnRow {
-            header: header(Some(ds), &c.name, lang),
-            description: ds
-                .column_meta(&c.name)
-                .and_then(|m| m.description.as_ref())
-                .map(|d| lang.pick(d).to_owned())
-                .unwrap_or_default(),
-            data_type: c.data_type.clone(),
-        })
-        .collect()
-}
-
 #[derive(Template)]
 #[template(path = "ogc/collection.html")]
 pub struct CollectionPage {
@@ -164,7 +140,7 @@ pub fn collection(
         ),
     ];
     if let Some(bbox) = m.geometry.as_ref().and_then(|g| g.bbox) {
-        facts.push((ui.spatial_extent, format_bbox(bbox)));
+        facts.push((ui.spatial_extent, crate::html::format_bbox(bbox)));
     }
     if let Some(t) = &m.temporal {
         facts.push((
@@ -207,15 +183,10 @@ pub fn collection(
         description: lang.pick(&ds.description).to_owned(),
         facts,
         map,
-        columns: column_rows(ds, v, lang),
+        columns: column_rows(ds, &v.manifest, lang),
         links,
         chrome,
     }
-}
-
-/// A CRS84 box for people.
-pub fn format_bbox([a, b, c, d]: [f64; 4]) -> String {
-    format!("{a:.4}, {b:.4} – {c:.4}, {d:.4} (lon/lat, CRS84)")
 }
 
 #[derive(Template)]
