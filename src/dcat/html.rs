@@ -53,7 +53,12 @@ fn facet_label(facet: Facet, ui: &crate::html::Ui) -> &'static str {
     }
 }
 
-pub fn catalog_page(state: &AppState, chrome: Chrome, entries: &[Entry], search: &Search) -> CatalogPage {
+pub fn catalog_page(
+    state: &AppState,
+    chrome: Chrome,
+    entries: &[Entry],
+    search: &Search,
+) -> CatalogPage {
     let lang = chrome.lang;
     let ui = chrome.ui;
     let facets = Facet::ALL
@@ -76,7 +81,11 @@ pub fn catalog_page(state: &AppState, chrome: Chrome, entries: &[Entry], search:
                 href: chrome.href(&format!("/datasets/{}", d.id)),
                 summary: lang.pick(&d.description).to_owned(),
                 modified: e.manifest.created.format("%Y-%m-%d").to_string(),
-                kind: if extent.is_some() { ui.spatial } else { ui.non_spatial },
+                kind: if extent.is_some() {
+                    ui.spatial
+                } else {
+                    ui.non_spatial
+                },
                 not_public: !d.is_public(),
                 map: extent.map(|b| {
                     MapView::new(
@@ -255,7 +264,11 @@ pub fn dataset_page(
             href: state.url(&format!("/datasets/{id}/versions/{}", v.version)),
         })
         .collect();
-    let examples = if public { examples(state, id, m) } else { Vec::new() };
+    let examples = if public {
+        examples(state, id, m)
+    } else {
+        Vec::new()
+    };
     if public {
         chrome.json_ld = Some(json_for_script(&schema_org(state, e, &urls, lang)));
     }
@@ -307,9 +320,7 @@ fn examples(state: &AppState, id: &str, m: &Manifest) -> Vec<Example> {
         Example {
             id: "curl-sql".into(),
             title: "curl: SQL",
-            code: format!(
-                "curl '{base}/sql/v1' --data-binary 'SELECT * FROM {id} LIMIT 10'"
-            ),
+            code: format!("curl '{base}/sql/v1' --data-binary 'SELECT * FROM {id} LIMIT 10'"),
         },
     ];
     if m.geometry.is_some() {

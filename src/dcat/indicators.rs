@@ -68,7 +68,11 @@ pub async fn load(
         Some(c) => present.iter().find(|p| p.as_str() == c).ok_or_else(|| {
             ApiError::InvalidParameter(format!(
                 "indicator `{c}` is not an indicator of this dataset (available: {})",
-                present.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")
+                present
+                    .iter()
+                    .map(|p| p.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
         })?,
         None => first,
@@ -145,7 +149,11 @@ pub async fn load(
 fn number(value: f64, lang: Lang) -> String {
     if value.fract() == 0.0 && value.abs() < 1e15 {
         let text = crate::html::thousands(value.abs() as u64, lang);
-        return if value < 0.0 { format!("-{text}") } else { text };
+        return if value < 0.0 {
+            format!("-{text}")
+        } else {
+            text
+        };
     }
     let text = format!("{value:.2}");
     let text = text.trim_end_matches('0').trim_end_matches('.').to_owned();

@@ -28,12 +28,12 @@ use chrono::{DateTime, Utc};
 
 use crate::catalog::DatasetId;
 use crate::engine::DatasetVersion;
+use crate::html::Chrome;
 use crate::http::SharedState;
 use crate::http::error::ApiError;
 use crate::http::link::Link;
 use crate::http::lookup::{self, Noun};
 use crate::http::media::{Format, negotiate};
-use crate::html::Chrome;
 use crate::http::params::QueryParams;
 use crate::store::Manifest;
 use format::CATALOG_FORMATS;
@@ -152,7 +152,11 @@ async fn catalog(
             .description(lang.pick(&state.catalog.description));
         let chrome = rdf_alternates(chrome, &state.url("/catalog"));
         let page = html::catalog_page(&state, chrome, &entries, &search);
-        return Ok(with_links(crate::html::respond(lang, &page)?, format, &state.url("/catalog")));
+        return Ok(with_links(
+            crate::html::respond(lang, &page)?,
+            format,
+            &state.url("/catalog"),
+        ));
     }
     // The RDF describes the datasets the search finds (all without one).
     let found: Vec<Entry> = entries.into_iter().filter(|e| search.matches(e)).collect();
@@ -204,8 +208,7 @@ async fn dataset_page(
     let ui = crate::html::ui::for_lang(lang);
     let ds = entry.dataset;
     let id = ds.id.clone();
-    let indicators =
-        indicators::load(state, ds, params.get("indicator"), lang).await?;
+    let indicators = indicators::load(state, ds, params.get("indicator"), lang).await?;
     let st = state.clone();
     let manifests = tokio::task::spawn_blocking(move || {
         let store = st.engine.store();
@@ -227,7 +230,11 @@ async fn dataset_page(
     let url = state.url(&path);
     let chrome = rdf_alternates(chrome, &url);
     let page = html::dataset_page(state, chrome, entry, &manifests, indicators);
-    Ok(with_links(crate::html::respond(lang, &page)?, Format::Html, &url))
+    Ok(with_links(
+        crate::html::respond(lang, &page)?,
+        Format::Html,
+        &url,
+    ))
 }
 
 /// The page's links to its RDF representations.

@@ -12,6 +12,7 @@
 
 pub mod accent;
 pub mod filter;
+pub mod locate;
 mod row_groups;
 pub mod spatial;
 mod st_intersects_bbox;

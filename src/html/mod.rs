@@ -183,6 +183,8 @@ pub struct MapView {
     pub max_features: usize,
     /// The background map's URL template, if the operator configured one.
     pub background: Option<String>,
+    /// A spot to mark (`lon,lat`), e.g. the one "what is here" answers for.
+    pub marker: Option<String>,
 }
 
 impl MapView {
@@ -209,6 +211,7 @@ impl MapView {
             small: false,
             max_features: 2000,
             background: state.settings.background_map.clone(),
+            marker: None,
         }
     }
 

@@ -166,6 +166,9 @@ ui_texts! {
     places_found: "Gevonden plaatsen", "Places found";
     no_places: "Geen plaats gevonden met deze naam.", "No place found by this name.";
     the_spot: "De gekozen plek", "The chosen spot";
+    locate_map_label: "Kaart: klik op een plek om te zien wat daar is", "Map: click a spot to see what is there";
+    spot_at: "Plek", "Spot";
+    open_feature: "bekijk", "view";
     // The SQL console.
     sql_intro: "Stel een vraag aan alle tabellen met SQL (alleen lezen).", "Query every table with SQL (read-only).";
     query: "Vraag (SQL)", "Query (SQL)";

@@ -16,6 +16,9 @@ pub mod params;
 
 use std::sync::Arc;
 
+use axum::http::{HeaderValue, header};
+use axum::response::IntoResponse;
+
 use crate::catalog::{Catalog, Dataset};
 use crate::engine::Engine;
 
@@ -98,4 +101,29 @@ impl AppState {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.settings.public_url)
     }
+}
+
+/// Percent-encodes a value for use as one path segment (feature ids may hold spaces, `/`, `:`…).
+pub fn path_segment(value: &str) -> String {
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~')
+        .remove(b':');
+    percent_encoding::utf8_percent_encode(value, SEGMENT).to_string()
+}
+
+/// A JSON document in `format`.
+pub fn json_response(
+    value: &impl serde::Serialize,
+    format: media::Format,
+) -> Result<axum::response::Response, error::ApiError> {
+    let body = serde_json::to_vec(value).map_err(|e| error::ApiError::Internal(e.to_string()))?;
+    let mut response = body.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    Ok(response)
 }

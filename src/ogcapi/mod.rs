@@ -17,8 +17,7 @@ mod queryables;
 mod request;
 
 use axum::Router;
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
 use axum::routing::get;
 
 use crate::catalog::Dataset;
@@ -60,6 +59,8 @@ pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/sortables",
     "http://www.opengis.net/spec/json-fg-1/0.2/conf/core",
 ];
+
+pub use crate::http::{json_response, path_segment};
 
 pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 
@@ -108,17 +109,6 @@ pub fn api_url(state: &AppState, path: &str) -> String {
     state.url(&format!("{BASE_PATH}{path}"))
 }
 
-/// Percent-encodes a value for use as one path segment (feature ids may hold spaces, `/`, `:`…).
-pub fn path_segment(value: &str) -> String {
-    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.')
-        .remove(b'~')
-        .remove(b':');
-    percent_encoding::utf8_percent_encode(value, SEGMENT).to_string()
-}
-
 /// The start of every metadata document of the API (landing page, conformance, collections,
 /// queryables…): only `f` is accepted, and it or `Accept` must name one of `offered`.
 pub fn document_request(
@@ -137,15 +127,4 @@ pub fn collection<'a>(
     id: &str,
 ) -> Result<(&'a Dataset, std::sync::Arc<DatasetVersion>), ApiError> {
     lookup::served(state, id, Noun::Collection)
-}
-
-/// A JSON document in `format`.
-pub fn json_response(value: &impl serde::Serialize, format: Format) -> Result<Response, ApiError> {
-    let body = serde_json::to_vec(value).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let mut response = body.into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(format.content_type()),
-    );
-    Ok(response)
 }

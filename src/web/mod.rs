@@ -5,6 +5,7 @@
 //! are its own ([`crate::ogcapi`]).
 
 mod home;
+mod locate;
 
 use axum::Router;
 use axum::routing::get;
@@ -12,5 +13,7 @@ use axum::routing::get;
 use crate::http::SharedState;
 
 pub fn routes() -> Router<SharedState> {
-    Router::new().route("/", get(home::home))
+    Router::new()
+        .route("/", get(home::home))
+        .route("/locate", get(locate::locate))
 }
