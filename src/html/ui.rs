@@ -180,6 +180,13 @@ ui_texts! {
     download_result: "Download het resultaat", "Download the result";
     limits: "Grenzen", "Limits";
     sql_error: "De vraag gaf een fout", "The query failed";
+    sql_limit_rows: "Rijen per resultaat (meer worden afgekapt)", "Rows per result (more are cut off)";
+    sql_limit_time: "Tijd per vraag", "Time per query";
+    sql_limit_memory: "Geheugen per vraag", "Memory per query";
+    sql_limit_concurrent: "Vragen tegelijk", "Queries at once";
+    sql_truncated: "afgekapt bij de rijengrens", "cut off at the row limit";
+    sql_shown_note: "De pagina toont de eerste 500 rijen; de downloads bevatten alle rijen.", "The page shows the first 500 rows; the downloads hold all rows.";
+    sql_api_note: "Dezelfde vragen kunnen via de API: GET of POST /sql/v1.", "The same queries work through the API: GET or POST /sql/v1.";
     // Static pages.
     accessibility_title: "Toegankelijkheidsverklaring", "Accessibility statement";
     privacy_title: "Privacyverklaring", "Privacy statement";

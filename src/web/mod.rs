@@ -6,6 +6,7 @@
 
 mod home;
 mod locate;
+mod sql_console;
 
 use axum::Router;
 use axum::routing::get;
@@ -16,4 +17,5 @@ pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/", get(home::home))
         .route("/locate", get(locate::locate))
+        .route("/sql", get(sql_console::console))
 }
