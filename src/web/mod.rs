@@ -4,6 +4,7 @@
 //! representations of `/catalog` and `/datasets/{id}` ([`crate::dcat`]); the OGC API's pages
 //! are its own ([`crate::ogcapi`]).
 
+mod about;
 mod home;
 mod locate;
 mod sql_console;
@@ -18,4 +19,9 @@ pub fn routes() -> Router<SharedState> {
         .route("/", get(home::home))
         .route("/locate", get(locate::locate))
         .route("/sql", get(sql_console::console))
+        .route("/toegankelijkheid", get(about::accessibility))
+        .route("/privacy", get(about::privacy))
+        .route("/colofon", get(about::colophon))
+        .route("/sitemap.xml", get(about::sitemap))
+        .route("/robots.txt", get(about::robots))
 }
