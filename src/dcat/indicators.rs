@@ -49,7 +49,13 @@ pub async fn load(
         map,
     }) = &ds.indicators
     else {
-        return Ok(None);
+        return match chosen {
+            Some(c) => Err(ApiError::InvalidParameter(format!(
+                "indicator `{c}`: dataset `{}` has no indicators",
+                ds.id
+            ))),
+            None => Ok(None),
+        };
     };
     let Some(map_ds) = state.served_dataset(map.as_str()) else {
         return Ok(None);

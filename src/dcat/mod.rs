@@ -180,6 +180,11 @@ async fn dataset(
     if format == Format::Html {
         return dataset_page(&state, &entry, &params, &headers, q.as_deref()).await;
     }
+    if params.get("indicator").is_some() {
+        return Err(ApiError::InvalidParameter(
+            "indicator chooses what the HTML page shows; the RDF has every column".into(),
+        ));
+    }
     represent(&state, Scope::Dataset(&entry), format)
 }
 

@@ -260,16 +260,19 @@ async fn formats_follow_accept_and_f() {
     .await;
     let html = String::from_utf8(en.body).unwrap();
     assert!(html.contains("<html lang=\"en\">"), "{html}");
-    assert!(html.contains("<h1>Rest points, province of Utrecht</h1>"));
+    assert!(
+        html.contains(">Rest points, province of Utrecht</h1>"),
+        "{html}"
+    );
     assert_eq!(en.headers["content-language"], "en");
     let nl = get(&state, "/datasets/rustpunten?f=html").await;
     let html = String::from_utf8(nl.body).unwrap();
     assert!(html.contains("<html lang=\"nl\">"));
-    assert!(html.contains("<h1>Rustpunten provincie Utrecht</h1>"));
+    assert!(html.contains(">Rustpunten provincie Utrecht</h1>"));
     assert!(html.contains(&format!("{PUBLIC_URL}/datasets/rustpunten/download.gpkg")));
     let home = String::from_utf8(get(&state, "/").await.body).unwrap();
     assert!(
-        home.contains(&format!("href=\"{PUBLIC_URL}/catalog?f=html\"")),
+        home.contains(&format!("href=\"{PUBLIC_URL}/catalog?lang=nl\"")),
         "{home}"
     );
 }

@@ -15,6 +15,7 @@ mod filter;
 mod formats;
 mod ingest;
 mod ogc;
+mod pages;
 mod pruning;
 mod snapshots;
 mod source_crs;

@@ -460,7 +460,7 @@ async fn bad_requests_get_problem_details() {
         assert_problem(&reply, status, needle);
         assert_eq!(reply.headers["api-version"], "1.0.0", "{url}");
     }
-    let reply = get_with(&state, items, &[("accept", "text/html")]).await;
+    let reply = get_with(&state, items, &[("accept", "image/png")]).await;
     assert_problem(&reply, 406, "available as application/geo+json");
 }
 
