@@ -200,18 +200,29 @@ pub struct ItemsPage {
     pub next: Option<String>,
 }
 
-/// A page of features: `links` are the page's links (next/prev are taken from them).
-pub fn items(
-    state: &AppState,
-    chrome: Chrome,
-    ds: &Dataset,
-    spatial: bool,
-    table: FeatureTable,
-    links: &[Link],
-    geojson_href: String,
-    number_matched: Option<u64>,
-    offset: u64,
-) -> ItemsPage {
+/// What a page of features shows.
+pub struct ItemsContent {
+    pub table: FeatureTable,
+    /// The page's links (next/prev are taken from them).
+    pub links: Vec<Link>,
+    /// This page as GeoJSON, for the map.
+    pub geojson_href: String,
+    pub number_matched: Option<u64>,
+    /// Features before this page.
+    pub offset: u64,
+    pub spatial: bool,
+}
+
+/// A page of features.
+pub fn items(state: &AppState, chrome: Chrome, ds: &Dataset, content: ItemsContent) -> ItemsPage {
+    let ItemsContent {
+        table,
+        links,
+        geojson_href,
+        number_matched,
+        offset,
+        spatial,
+    } = content;
     let lang = chrome.lang;
     let ui = chrome.ui;
     let find = |rel: &str| links.iter().find(|l| l.rel == rel).map(|l| l.href.clone());

@@ -378,17 +378,15 @@ fn items_page(
     let table = FeatureTable::new(Some(ds), batches, lang, item_href)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let spatial = request.version.has_geometry();
-    let mut page = html::items(
-        state,
-        chrome,
-        ds,
-        spatial,
+    let content = html::ItemsContent {
         table,
-        &links.links(has_more),
-        links.this_as(Format::GeoJson),
+        links: links.links(has_more),
+        geojson_href: links.this_as(Format::GeoJson),
         number_matched,
-        request.query.offset,
-    );
+        offset: request.query.offset,
+        spatial,
+    };
+    let mut page = html::items(state, chrome, ds, content);
     if let Some(map) = page.map.as_mut() {
         map.max_features = request.limit;
     }
@@ -424,10 +422,9 @@ fn feature_page(
         if let Some(f) = FEATURE_FORMATS
             .iter()
             .find(|f| Some(f.content_type()) == l.media_type)
+            && *f != Format::Html
         {
-            if *f != Format::Html {
-                chrome = chrome.alternate(*f, l.href.clone());
-            }
+            chrome = chrome.alternate(*f, l.href.clone());
         }
     }
     let geojson = links

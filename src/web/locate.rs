@@ -349,7 +349,7 @@ async fn search_places(
         ));
     }
     let needle = fold(q);
-    let mut matches: Vec<(u8, usize, &Dataset, Arc<DatasetVersion>, String, String)> = Vec::new();
+    let mut matches: Vec<Match> = Vec::new();
     for ds in state.served_datasets().filter(|d| !d.searchable.is_empty()) {
         let Some(v) = state.engine.current(&ds.id) else {
             continue;
@@ -406,6 +406,9 @@ async fn search_places(
     }
     Ok(places)
 }
+
+/// A name that matches: (rank, length, dataset, version, feature id, name).
+type Match<'a> = (u8, usize, &'a Dataset, Arc<DatasetVersion>, String, String);
 
 /// 0: the name is `needle`; 1: it starts with it; 2: one of its words does.
 fn rank(name: &str, needle: &str) -> Option<u8> {
