@@ -47,11 +47,14 @@ let mapCount = 0;
 export function initMaps(root = document) {
   for (const element of root.querySelectorAll('.ons-map')) {
     if (element.dataset.state) continue;
-    createMap(element).catch((err) => console.warn('ontsluit map:', err));
+    createMap(element);
   }
 }
 
-/** @param {HTMLElement} element */
+/**
+ * Takes one `.ons-map` over; whatever fails (the data, a bad attribute) ends in the error state.
+ * @param {HTMLElement} element
+ */
 async function createMap(element) {
   const t = mapTexts(element.dataset.i18n);
   const id = `ons-map-${++mapCount}`;
@@ -70,6 +73,17 @@ async function createMap(element) {
   status.textContent = t.loading;
   element.after(status);
 
+  try {
+    await buildMap(element, {t, id, status, interactive});
+  } catch (err) {
+    element.dataset.state = 'error';
+    status.textContent = t.error;
+    status.classList.add('ons-map__status--error');
+    console.warn('ontsluit map:', element.dataset.features, err);
+  }
+}
+
+async function buildMap(element, {t, id, status, interactive}) {
   const projection = viewProjection(element.dataset.projection);
   const source = new VectorSource();
   const geojson = new WeakMap(); // OpenLayers feature -> the GeoJSON object the server sent
@@ -136,20 +150,10 @@ async function createMap(element) {
     });
   }
 
-  let sourceUrl;
-  let loaded;
-  try {
-    if (!element.dataset.features) throw new Error('data-features is missing');
-    sourceUrl = new URL(element.dataset.features, document.baseURI);
-    const max = positiveInteger(element.dataset.maxFeatures) ?? DEFAULT_MAX_FEATURES;
-    loaded = await loadFeatures(sourceUrl, max);
-  } catch (err) {
-    element.dataset.state = 'error';
-    status.textContent = t.error;
-    status.classList.add('ons-map__status--error');
-    console.warn('ontsluit map: loading', element.dataset.features, 'failed:', err);
-    return;
-  }
+  if (!element.dataset.features) throw new Error('data-features is missing');
+  const sourceUrl = new URL(element.dataset.features, document.baseURI);
+  const max = positiveInteger(element.dataset.maxFeatures) ?? DEFAULT_MAX_FEATURES;
+  const loaded = await loadFeatures(sourceUrl, max);
 
   const format = new GeoJSON({dataProjection: LON_LAT, featureProjection: projection});
   const features = [];

@@ -20,11 +20,17 @@ export const RD_NEW_EXTENT = [-285401.92, 22598.08, 595401.92, 903401.92];
 /** The province of Utrecht in lon/lat: what a map shows when it has nothing else to fit. */
 export const PROVINCE_EXTENT = [4.79, 51.96, 5.63, 52.31];
 
+const KEEP_CODES = new Set([RD_NEW, WEB_MERCATOR, LON_LAT, 'WGS84']);
 let registered = false;
 
 function registerRdNew() {
   if (registered) return;
   proj4.defs(RD_NEW, RD_NEW_DEF);
+  // proj4 predefines ~130 codes (UTM zones and more) and OpenLayers' register() builds a transform
+  // for every pair of them; keep only the codes the maps use (the bundle has only their projections).
+  for (const code of Object.keys(proj4.defs)) {
+    if (!KEEP_CODES.has(code)) delete proj4.defs[code];
+  }
   register(proj4);
   getProjection(RD_NEW).setExtent(RD_NEW_EXTENT);
   registered = true;
