@@ -1,10 +1,14 @@
 // Interface texts of the maps: English defaults, overridden per map by its `data-i18n` JSON.
 
-/** The keys a template may set in `data-i18n`; `{n}` in `loaded` is the number of features. */
+/**
+ * The keys a template may set in `data-i18n`. `{n}` is a number of features: `loaded` for any
+ * count but one, `loadedOne` for one, `truncated` when `data-max-features` cut the data short.
+ */
 export const DEFAULT_TEXTS = Object.freeze({
   map: 'Map',
   loading: 'Loading map data…',
   loaded: '{n} features shown',
+  loadedOne: '{n} feature shown',
   error: 'The map data could not be loaded.',
   close: 'Close',
   zoomIn: 'Zoom in',
@@ -12,7 +16,7 @@ export const DEFAULT_TEXTS = Object.freeze({
   noValue: 'No value',
   details: 'View details',
   legend: 'Legend',
-  truncated: 'Only the first {n} features are shown.',
+  truncated: 'The first {n} features are shown.',
 });
 
 /**

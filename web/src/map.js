@@ -66,7 +66,8 @@ async function createMap(element) {
   element.setAttribute('aria-label', element.dataset.label || t.map);
 
   const status = document.createElement('p');
-  status.className = 'ons-map__status';
+  // A small map is a picture in a card: its status is for screen readers only, unless it fails.
+  status.className = interactive ? 'ons-map__status' : 'ons-map__status ontsluit-visually-hidden';
   status.id = `${id}-status`;
   status.setAttribute('role', 'status');
   status.setAttribute('aria-live', 'polite');
@@ -79,6 +80,7 @@ async function createMap(element) {
     element.dataset.state = 'error';
     status.textContent = t.error;
     status.classList.add('ons-map__status--error');
+    status.classList.remove('ontsluit-visually-hidden');
     console.warn('ontsluit map:', element.dataset.features, err);
   }
 }
@@ -109,7 +111,8 @@ async function buildMap(element, {t, id, status, interactive}) {
   }
   if (element.dataset.attribution) controls.push(attributionControl(element.dataset.attribution));
 
-  const view = new View({projection, constrainResolution: true});
+  // With a background, zoom snaps to the tile levels so tiles stay sharp; without, fits are tight.
+  const view = new View({projection, constrainResolution: Boolean(element.dataset.background)});
   const map = new Map({
     target: element,
     layers,
@@ -126,10 +129,24 @@ async function buildMap(element, {t, id, status, interactive}) {
     viewport.setAttribute('aria-describedby', status.id);
   }
 
+  // The view follows its fitted extent when the map is resized (a phone turned), until the user
+  // moves it.
   const givenExtent = parseLonLatExtent(element.dataset.extent);
-  const fit = (extent) =>
+  let fitted = null;
+  let fitting = false;
+  const fit = (extent) => {
+    fitting = true;
     view.fit(extent, {size: map.getSize() ?? [640, 384], padding: FIT_PADDING, minResolution: MIN_FIT_RESOLUTION});
+    fitting = false;
+    fitted = extent;
+  };
   fit(toViewExtent(givenExtent ?? PROVINCE_EXTENT, projection));
+  view.on(['change:center', 'change:resolution'], () => {
+    if (!fitting) fitted = null;
+  });
+  map.on('change:size', () => {
+    if (fitted) fit(fitted);
+  });
 
   let popup = null;
   if (interactive) {
@@ -221,7 +238,9 @@ async function buildMap(element, {t, id, status, interactive}) {
   const done = () => {
     element.dataset.featureCount = String(features.length);
     element.dataset.state = 'ready';
-    status.textContent = withCount(t.loaded, features.length) + (loaded.truncated ? ` ${withCount(t.truncated, features.length)}` : '');
+    status.textContent = loaded.truncated
+      ? withCount(t.truncated, features.length)
+      : withCount(features.length === 1 ? t.loadedOne : t.loaded, features.length);
   };
   const size = map.getSize();
   if (!size || size[0] === 0 || size[1] === 0) {
