@@ -1,7 +1,6 @@
 // Fetching GeoJSON from the server: a FeatureCollection, paged through its `rel=next` links, or a
-// single Feature. Only the network and the GeoJSON/OGC API link shapes live here; no map code.
-
-const GEOJSON = 'application/geo+json';
+// single Feature. Only the network lives here; no map code.
+import {GEOJSON, nextLink} from './links.js';
 
 /**
  * @typedef {object} Loaded
@@ -47,44 +46,4 @@ async function fetchJson(url, signal) {
   const response = await fetch(url, {headers: {Accept: `${GEOJSON}, application/json;q=0.9`}, signal});
   if (!response.ok) throw new Error(`${url.href}: HTTP ${response.status}`);
   return {body: await response.json(), responseUrl: new URL(response.url || url.href)};
-}
-
-/**
- * The `rel=next` link of an OGC API response, preferring a GeoJSON one; null when there is none.
- * @param {unknown} links
- * @param {URL} base the URL the links are relative to
- * @returns {URL | null}
- */
-export function nextLink(links, base) {
-  if (!Array.isArray(links)) return null;
-  const candidates = links.filter((l) => l && l.rel === 'next' && typeof l.href === 'string');
-  const link =
-    candidates.find((l) => l.type === GEOJSON) ??
-    candidates.find((l) => !l.type || /json/.test(l.type));
-  return link ? new URL(link.href, base) : null;
-}
-
-/**
- * The HTML page of a feature: its own `self`/`alternate` link of type text/html, or else
- * `{collection items URL}/{id}?f=html` (for a single Feature URL: that URL with `?f=html`).
- * @param {object} feature a GeoJSON Feature
- * @param {URL} sourceUrl the URL the feature was loaded from (the map's `data-features`)
- * @param {boolean} single whether `sourceUrl` is the feature's own URL
- * @returns {string | null}
- */
-export function featurePageUrl(feature, sourceUrl, single) {
-  const links = Array.isArray(feature.links) ? feature.links : [];
-  const html = links.find(
-    (l) =>
-      l &&
-      (l.rel === 'self' || l.rel === 'alternate') &&
-      typeof l.href === 'string' &&
-      typeof l.type === 'string' &&
-      l.type.startsWith('text/html'),
-  );
-  if (html) return new URL(html.href, sourceUrl).href;
-  const path = sourceUrl.origin + sourceUrl.pathname.replace(/\/+$/, '');
-  if (single) return `${path}?f=html`;
-  if (feature.id === undefined || feature.id === null || feature.id === '') return null;
-  return `${path}/${encodeURIComponent(String(feature.id))}?f=html`;
 }

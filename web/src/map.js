@@ -19,7 +19,8 @@ import {Circle as CircleStyle, Fill, Stroke, Style} from 'ol/style.js';
 import {createEmpty, extend, isEmpty} from 'ol/extent.js';
 import {toLonLat} from 'ol/proj.js';
 
-import {loadFeatures, featurePageUrl} from './features.js';
+import {loadFeatures} from './features.js';
+import {featurePageUrl, locateUrl} from './links.js';
 import {texts as mapTexts, withCount} from './i18n.js';
 import {
   LON_LAT,
@@ -254,12 +255,6 @@ async function buildMap(element, {t, id, status, interactive}) {
 function positiveInteger(text) {
   const n = Number(text);
   return Number.isInteger(n) && n > 0 ? n : null;
-}
-
-/** `{prefix}&lon=…&lat=…` (or `?lon=` when the prefix has no query), WGS84 with 6 decimals. */
-export function locateUrl(prefix, [lon, lat]) {
-  const separator = prefix.includes('?') ? (/[?&]$/.test(prefix) ? '' : '&') : '?';
-  return `${prefix}${separator}lon=${lon.toFixed(6)}&lat=${lat.toFixed(6)}`;
 }
 
 function pixelOf(map, feature) {
