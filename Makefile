@@ -14,13 +14,13 @@ DATA_DIR ?= datasets
 
 # Debian packages: to build and run (GDAL/PROJ), and for the client tests (GDAL's CLI, PyQGIS).
 RUN_PACKAGES := libgdal-dev pkg-config gdal-bin
-TEST_PACKAGES := python3-qgis qgis-providers python3-venv proj-bin
+TEST_PACKAGES := python3-qgis qgis-providers python3-venv proj-bin chromium
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN_RELEASE := $(CARGO_TARGET_DIR)/release/ontsluit
 BIN_DEBUG := $(CARGO_TARGET_DIR)/debug/ontsluit
 
-.PHONY: run test deps test-deps venv build release ingest serve check fmt lint rust-tests client-tests bench fuzz fuzz-wkb clean
+.PHONY: run test deps test-deps venv build release ingest serve check fmt lint rust-tests client-tests bench fuzz fuzz-wkb clean node assets browser-tests
 
 ## run: install what is missing, build (release), ingest the catalog, serve on $(BIND)
 run: deps release
@@ -88,6 +88,39 @@ rust-tests:
 client-tests: venv
 	cargo build --tests
 	ONTSLUIT_BIN=$(BIN_DEBUG) $(VENV)/bin/python -m pytest tests/clients -q -p no:cacheprovider
+
+# Front-end (web/, served at /assets/): Node from the machine, or Debian's when there is none.
+# playwright-core needs Node 20 or newer (Debian 12's nodejs is 18).
+node:
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  echo "installing Debian packages: nodejs npm"; \
+	  $(SUDO) apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; \
+	fi
+	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' || \
+	  { echo "web/ needs Node 20 or newer, found $$(node --version)"; exit 1; }
+
+# Stamps named by content hashes make `assets` a cheap no-op when nothing changed: node_modules
+# is keyed by the lock file, web/dist by everything the build reads.
+WEB_LOCK_HASH = $(shell sha256sum web/package-lock.json | cut -c1-16)
+WEB_HASH = $(shell sha256sum web/package.json web/package-lock.json web/build.mjs $$(find web/src -type f | sort) | sha256sum | cut -c1-16)
+
+## assets: install web/node_modules (npm ci) and build web/dist (ontsluit.js, ontsluit.css)
+assets: node
+	@if [ ! -e web/node_modules/.stamp-$(WEB_LOCK_HASH) ]; then \
+	  echo "installing web/node_modules (npm ci)"; \
+	  (cd web && npm ci --no-audit --no-fund) && touch web/node_modules/.stamp-$(WEB_LOCK_HASH); \
+	fi
+	@if [ ! -e web/dist/.stamp-$(WEB_HASH) ]; then \
+	  echo "building web/dist"; \
+	  (cd web && node build.mjs) && touch web/dist/.stamp-$(WEB_HASH); \
+	fi
+
+## browser-tests: the front-end in headless Chromium: the sample page, and with ONTSLUIT_URL set the
+## pages of that running server (screenshots in target/browser-artifacts)
+browser-tests: assets
+	$(call apt_install,chromium)
+	node --test tests/browser/*.test.mjs
 
 ## fuzz: fuzz the CQL2 parser for FUZZ_SECONDS (cargo-fuzz on the stable toolchain; not in `make test`)
 FUZZ_SECONDS ?= 300
