@@ -262,8 +262,8 @@ fn timestamp(t: chrono::DateTime<chrono::Utc>) -> Option<cql2::Timestamp> {
     })
 }
 
-/// `?property=value` parameters (every parameter not in `reserved`) as CQL2 equality conditions
-/// on the queryables of version `v`, each value typed by its column.
+/// `?property=value` parameters (every parameter not in `reserved`, and not the edge's `lang`)
+/// as CQL2 equality conditions on the queryables of version `v`, each value typed by its column.
 pub fn property_conditions(
     params: &QueryParams,
     v: &DatasetVersion,
@@ -272,7 +272,7 @@ pub fn property_conditions(
     let columns = columns(v);
     params
         .iter()
-        .filter(|(k, _)| !reserved.contains(k))
+        .filter(|(k, _)| !reserved.contains(k) && *k != crate::http::params::LANG)
         .map(|(name, value)| {
             let Some((_, dt)) = columns.iter().find(|(c, _)| c == name) else {
                 return Err(ApiError::InvalidParameter(format!(

@@ -17,7 +17,10 @@ import Zoom from 'ol/control/Zoom.js';
 import {defaults as defaultInteractions} from 'ol/interaction/defaults.js';
 import {Circle as CircleStyle, Fill, Stroke, Style} from 'ol/style.js';
 import {createEmpty, extend, isEmpty} from 'ol/extent.js';
-import {toLonLat} from 'ol/proj.js';
+import {fromLonLat, toLonLat} from 'ol/proj.js';
+import Feature from 'ol/Feature.js';
+import OlPoint from 'ol/geom/Point.js';
+import {fromExtent} from 'ol/geom/Polygon.js';
 
 import {loadFeatures} from './features.js';
 import {featurePageUrl, locateUrl} from './links.js';
@@ -168,10 +171,28 @@ async function buildMap(element, {t, id, status, interactive}) {
     });
   }
 
-  if (!element.dataset.features) throw new Error('data-features is missing');
-  const sourceUrl = new URL(element.dataset.features, document.baseURI);
+  // Without `data-features` the map shows only its extent (a card's overview map) or a marked
+  // spot (`data-marker`, e.g. the one "what is here" answers for).
+  const sourceUrl = element.dataset.features
+    ? new URL(element.dataset.features, document.baseURI)
+    : null;
   const max = positiveInteger(element.dataset.maxFeatures) ?? DEFAULT_MAX_FEATURES;
-  const loaded = await loadFeatures(sourceUrl, max);
+  const loaded = sourceUrl
+    ? await loadFeatures(sourceUrl, max)
+    : {features: [], truncated: false, single: false};
+  const marker = parseLonLat(element.dataset.marker);
+  if (marker || (!sourceUrl && givenExtent)) {
+    const overlayLayer = new VectorLayer({source: new VectorSource(), style: markerStyle});
+    const overlaySource = overlayLayer.getSource();
+    if (marker) {
+      overlaySource.addFeature(new Feature(new OlPoint(fromLonLat(marker, projection))));
+    } else {
+      overlaySource.addFeature(
+        new Feature(fromExtent(toViewExtent(givenExtent, projection))),
+      );
+    }
+    map.addLayer(overlayLayer);
+  }
 
   const format = new GeoJSON({dataProjection: LON_LAT, featureProjection: projection});
   const features = [];
@@ -239,7 +260,9 @@ async function buildMap(element, {t, id, status, interactive}) {
   const done = () => {
     element.dataset.featureCount = String(features.length);
     element.dataset.state = 'ready';
-    status.textContent = loaded.truncated
+    status.textContent = !sourceUrl
+      ? ''
+      : loaded.truncated
       ? withCount(t.truncated, features.length)
       : withCount(features.length === 1 ? t.loadedOne : t.loaded, features.length);
   };
@@ -250,6 +273,30 @@ async function buildMap(element, {t, id, status, interactive}) {
     map.once('rendercomplete', done);
     map.render();
   }
+}
+
+/** `lon,lat` as numbers, or null. */
+function parseLonLat(text) {
+  if (!text) return null;
+  const parts = text.split(',').map(Number);
+  return parts.length === 2 && parts.every(Number.isFinite) ? parts : null;
+}
+
+/** The marked spot (a ring with a dot) or the outline of an extent. */
+function markerStyle(feature) {
+  if (feature.getGeometry().getType() === 'Point') {
+    return new Style({
+      image: new CircleStyle({
+        radius: 9,
+        fill: new Fill({color: 'rgba(255,255,255,0.6)'}),
+        stroke: new Stroke({color: SELECTED, width: 3}),
+      }),
+    });
+  }
+  return new Style({
+    fill: new Fill({color: 'rgba(163,0,27,0.15)'}),
+    stroke: new Stroke({color: ACCENT, width: 2}),
+  });
 }
 
 function positiveInteger(text) {
