@@ -258,7 +258,7 @@ pub fn dataset_page(
             changes: v
                 .changes
                 .as_ref()
-                .map(|c| change_text(c, lang))
+                .map(|c| crate::html::change_text(c, lang))
                 .unwrap_or_default(),
             current: v.version == m.version,
             href: state.url(&format!("/datasets/{id}/versions/{}", v.version)),
@@ -290,21 +290,6 @@ pub fn dataset_page(
         indicator_action: urls.dataset(id),
         chrome,
     }
-}
-
-/// "3 added, 1 removed, 2 changed".
-fn change_text(c: &crate::store::ChangeSummary, lang: Lang) -> String {
-    if c.previous.is_none() {
-        return lang.text("eerste versie", "first version").to_owned();
-    }
-    let (added, removed, changed) = match lang {
-        Lang::Nl => ("toegevoegd", "verwijderd", "gewijzigd"),
-        Lang::En => ("added", "removed", "changed"),
-    };
-    format!(
-        "{} {added}, {} {removed}, {} {changed}",
-        c.added, c.removed, c.changed
-    )
 }
 
 /// curl, Python and SQL examples that work as they are.

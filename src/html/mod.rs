@@ -263,6 +263,21 @@ pub fn respond(lang: Lang, page: &impl Template) -> Result<Response, ApiError> {
     respond_with(StatusCode::OK, lang, page)
 }
 
+/// "3 added, 1 removed, 2 changed", or "first version".
+pub fn change_text(c: &crate::store::ChangeSummary, lang: Lang) -> String {
+    if c.previous.is_none() {
+        return lang.text("eerste versie", "first version").to_owned();
+    }
+    let (added, removed, changed) = match lang {
+        Lang::Nl => ("toegevoegd", "verwijderd", "gewijzigd"),
+        Lang::En => ("added", "removed", "changed"),
+    };
+    format!(
+        "{} {added}, {} {removed}, {} {changed}",
+        c.added, c.removed, c.changed
+    )
+}
+
 /// A CRS84 box for people.
 pub fn format_bbox([a, b, c, d]: [f64; 4]) -> String {
     format!("{a:.4}, {b:.4} – {c:.4}, {d:.4} (lon/lat, CRS84)")

@@ -21,7 +21,7 @@ export const PATHS = [
   '/ogc/v1/collections?f=html',
   '/ogc/v1/collections/gemeenten?f=html',
   '/ogc/v1/collections/gemeenten/items?f=html&limit=10',
-  '/ogc/v1/collections/treinstations/items/ut?f=html',
+  '/ogc/v1/collections/treinstations/items/467?f=html',
   '/ogc/v1/api?f=html',
   '/locate',
   '/locate?lon=5.1105&lat=52.0894',
