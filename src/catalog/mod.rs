@@ -56,6 +56,8 @@ pub struct Catalog {
     pub homepage: String,
     pub licence: Licence,
     pub datasets: Vec<Dataset>,
+    /// A dataset drawn faintly under the pages' overview maps, for orientation.
+    pub context_map: Option<DatasetId>,
 }
 
 #[derive(Debug, Clone)]

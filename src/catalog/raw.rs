@@ -38,6 +38,9 @@ pub struct RawCatalogMeta {
     /// Directory that relative source paths are resolved against, relative to the catalog file.
     #[serde(default)]
     pub sources_dir: Option<Spanned<String>>,
+    /// A dataset (e.g. the municipalities) drawn faintly under the pages' overview maps.
+    #[serde(default)]
+    pub context_map: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

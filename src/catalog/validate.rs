@@ -148,6 +148,16 @@ pub fn parse(path: &Path, text: &str) -> Result<Catalog, CatalogError> {
         }
     }
 
+    if let Some(context) = &meta.context_map
+        && !datasets.iter().any(|d| d.id.as_str() == context.get_ref())
+    {
+        let msg = format!(
+            "`{}` is not a dataset or view of this catalog",
+            context.get_ref()
+        );
+        c.push(context, None, "catalog.context_map", msg);
+    }
+
     if !c.issues.is_empty() {
         return Err(CatalogError {
             file: path.to_owned(),
@@ -168,6 +178,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Catalog, CatalogError> {
             url: meta.contact.url.as_ref().map(|u| u.get_ref().clone()),
         },
         homepage: meta.homepage.get_ref().clone(),
+        context_map: meta
+            .context_map
+            .as_ref()
+            .map(|c| DatasetId(c.get_ref().clone())),
         licence: licence.expect("checked above"),
         datasets,
     })

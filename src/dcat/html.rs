@@ -222,7 +222,15 @@ pub fn dataset_page(
             state,
             &chrome,
             urls.collection(view.map.id.as_str()) + "/items?f=json&limit=1000",
-            format!("{}: {}", ui.map_of, view.chosen.label),
+            format!(
+                "{}{}",
+                view.chosen.label,
+                if view.chosen.unit.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", view.chosen.unit)
+                }
+            ),
         )
         .attribution(&view.map.attribution)
         .extent(v.manifest.geometry.as_ref().and_then(|g| g.bbox));

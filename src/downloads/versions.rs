@@ -10,12 +10,12 @@ use serde_json::{Value, json};
 
 use super::{dataset, download_links, kept_versions, no_version};
 use crate::html::Chrome;
-use crate::http::lookup::{self, Noun};
-use crate::http::params::QueryParams;
 use crate::http::SharedState;
 use crate::http::error::ApiError;
 use crate::http::link::Link;
+use crate::http::lookup::{self, Noun};
 use crate::http::media::{Format, negotiate};
+use crate::http::params::QueryParams;
 use crate::store::Manifest;
 
 const JSON: &str = "application/json";
@@ -113,11 +113,18 @@ pub async fn list(
                 current: Some(m.version) == current,
                 created: m.created.format("%Y-%m-%d %H:%M UTC").to_string(),
                 rows: crate::html::thousands(m.row_count, lang),
-                changes: m.changes.as_ref().map(|c| crate::html::change_text(c, lang)).unwrap_or_default(),
+                changes: m
+                    .changes
+                    .as_ref()
+                    .map(|c| crate::html::change_text(c, lang))
+                    .unwrap_or_default(),
                 downloads: download_links(base, m, Some(m.version))
                     .into_iter()
                     .map(|d| {
-                        let size = d.length.map(|b| crate::html::byte_size(b, lang)).unwrap_or_default();
+                        let size = d
+                            .length
+                            .map(|b| crate::html::byte_size(b, lang))
+                            .unwrap_or_default();
                         (d.format, d.href, size)
                     })
                     .collect(),
@@ -130,7 +137,10 @@ pub async fn list(
         };
         return crate::html::respond(lang, &page);
     }
-    let versions: Vec<Value> = manifests.iter().map(|m| version_json(base, m, current)).collect();
+    let versions: Vec<Value> = manifests
+        .iter()
+        .map(|m| version_json(base, m, current))
+        .collect();
     let url = |p: &str| format!("{base}/datasets/{}{p}", ds.id);
     Ok(Json(json!({
         "dataset": ds.id,

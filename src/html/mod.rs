@@ -185,6 +185,8 @@ pub struct MapView {
     pub background: Option<String>,
     /// A spot to mark (`lon,lat`), e.g. the one "what is here" answers for.
     pub marker: Option<String>,
+    /// Features drawn faintly underneath for orientation (the catalog's `context_map`).
+    pub context: Option<String>,
 }
 
 impl MapView {
@@ -199,6 +201,11 @@ impl MapView {
             "zoomOut": ui.zoom_out,
             "noValue": ui.no_value,
             "details": ui.details,
+            "locate": ui.locate,
+            "legend": ui.legend,
+            "loadedOne": ui.map_loaded_one,
+            "truncated": ui.map_truncated,
+            "map": ui.map,
         });
         MapView {
             features,
@@ -212,6 +219,12 @@ impl MapView {
             max_features: 2000,
             background: state.settings.background_map.clone(),
             marker: None,
+            context: state
+                .catalog
+                .context_map
+                .as_ref()
+                .filter(|id| state.engine.serves(id))
+                .map(|id| state.url(&format!("/ogc/v1/collections/{id}/items?f=json&limit=1000"))),
         }
     }
 

@@ -71,6 +71,10 @@ ui_texts! {
     map_of: "Kaart van", "Map of";
     map_loading: "Kaart wordt geladen…", "Loading the map…";
     map_loaded: "{n} objecten op de kaart", "{n} features on the map";
+    map_loaded_one: "{n} object op de kaart", "{n} feature on the map";
+    map_truncated: "De eerste {n} objecten staan op de kaart.", "The first {n} features are on the map.";
+    legend: "Legenda", "Legend";
+    map: "Kaart", "Map";
     map_error: "De kaart kon niet worden geladen; de tabel bevat dezelfde gegevens.", "The map could not be loaded; the table holds the same data.";
     map_fallback: "De kaart heeft JavaScript nodig. De tabel op deze pagina bevat dezelfde gegevens.", "The map needs JavaScript. The table on this page holds the same data.";
     zoom_in: "Inzoomen", "Zoom in";

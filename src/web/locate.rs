@@ -49,6 +49,9 @@ pub struct Group {
     pub collection: String,
     pub title: String,
     pub features: Vec<FeatureRef>,
+    /// The version the features were found in (for their geometry in GeoJSON).
+    #[serde(skip)]
+    pub version: Option<Arc<DatasetVersion>>,
 }
 
 /// A place found by name.
@@ -103,7 +106,11 @@ pub async fn locate(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let params = QueryParams::parse(raw.as_deref(), PARAMETERS)?;
-    let format = negotiate(params.get("f"), &headers, &[Format::Json, Format::Html])?;
+    let format = negotiate(
+        params.get("f"),
+        &headers,
+        &[Format::Json, Format::Html, Format::GeoJson],
+    )?;
     let lang = params.lang(&headers);
     let html = format == Format::Html;
     let q = params.get("q").unwrap_or("").trim().to_owned();
@@ -135,6 +142,9 @@ pub async fn locate(
         ))
     });
     let radius = state.settings.nearby_metres;
+    if format == Format::GeoJson {
+        return geojson(&state, &within, &nearby, lang).await;
+    }
     if !html {
         let answer = Answer {
             spot,
@@ -173,6 +183,15 @@ pub async fn locate(
         None => "4.79,51.96,5.63,52.31".to_owned(),
     });
     map.marker = spot.map(|s| format!("{:.6},{:.6}", s.lon, s.lat));
+    if let Some(s) = spot {
+        // What was found, drawn from the GeoJSON of this same answer.
+        map.features = html::with_lang(
+            &state.url("/locate"),
+            Some(&format!("f=geojson&lon={:.6}&lat={:.6}", s.lon, s.lat)),
+            lang,
+        );
+        map.locate = Some(chrome.href("/locate"));
+    }
     let page = LocatePage {
         searched: !q.is_empty(),
         q,
@@ -188,6 +207,68 @@ pub async fn locate(
         chrome,
     };
     html::respond(lang, &page)
+}
+
+/// The answer as GeoJSON for the map: the areas and the nearby features with their geometry,
+/// each with its collection, label, distance and a link to its page.
+async fn geojson(
+    state: &AppState,
+    within: &[Group],
+    nearby: &[Group],
+    lang: Lang,
+) -> Result<Response, ApiError> {
+    let decimals = state.settings.coordinate_decimals;
+    let mut out = b"{\"type\":\"FeatureCollection\",\"features\":[".to_vec();
+    let mut first = true;
+    // The same area in several collections (municipalities and their key figures) is drawn once.
+    let mut drawn = std::collections::HashSet::new();
+    for group in within.iter().chain(nearby) {
+        let Some(v) = &group.version else { continue };
+        for f in &group.features {
+            let Some(batch) = state.engine.feature(v, &f.id).await? else {
+                continue;
+            };
+            let Some(wkb) = batch
+                .column_by_name(GEOMETRY_COLUMN)
+                .and_then(|c| crate::geom::WkbColumn::new(c.as_ref()))
+                .and_then(|c| c.get(0).map(<[u8]>::to_vec))
+            else {
+                continue;
+            };
+            if !drawn.insert(wkb.clone()) {
+                continue;
+            }
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            let id = serde_json::to_string(&format!("{}/{}", group.collection, f.id))
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            out.extend_from_slice(
+                format!("{{\"type\":\"Feature\",\"id\":{id},\"geometry\":").as_bytes(),
+            );
+            crate::geom::geojson::write_geometry(&wkb, decimals, &mut out)
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            let page = html::with_lang(&f.href, Some("f=html"), lang);
+            let properties = serde_json::json!({
+                "collection": group.title,
+                "name": f.label.as_deref().unwrap_or(&f.id),
+                "distanceMetres": f.distance,
+            });
+            let links =
+                serde_json::json!([{ "rel": "alternate", "type": "text/html", "href": page }]);
+            out.extend_from_slice(
+                format!(",\"properties\":{properties},\"links\":{links}}}").as_bytes(),
+            );
+        }
+    }
+    out.extend_from_slice(b"]}");
+    let mut response = axum::response::IntoResponse::into_response(out);
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(Format::GeoJson.content_type()),
+    );
+    Ok(response)
 }
 
 /// The spot from `lon`/`lat` (CRS84) or `x`/`y` (RD New); `None` when neither is given.
@@ -289,7 +370,7 @@ async fn what_is_here(
     });
     let mut within = Vec::new();
     let mut nearby = Vec::new();
-    for ((ds, _), (points, found)) in spatial.iter().zip(join_all(asked).await) {
+    for ((ds, v), (points, found)) in spatial.iter().zip(join_all(asked).await) {
         let found = found?;
         if found.is_empty() {
             continue;
@@ -297,6 +378,7 @@ async fn what_is_here(
         let group = Group {
             collection: ds.id.to_string(),
             title: lang.pick(&ds.title).to_owned(),
+            version: Some(v.clone()),
             features: found
                 .into_iter()
                 .map(|f| feature_ref(state, ds, f, points, lang, html))

@@ -48,15 +48,15 @@ export function colourFor(classes, value) {
 /**
  * The legend below a choropleth map: the property name and one row per class, as text.
  * @param {{min: number, max: number, colour: string}[]} classes
- * @param {{property: string, hasNoValue: boolean, texts: Record<string, string>, id: string}} options
+ * @param {{property: string, label?: string, hasNoValue: boolean, texts: Record<string, string>, id: string}} options
  */
-export function legendElement(classes, {property, hasNoValue, texts, id}) {
+export function legendElement(classes, {property, label, hasNoValue, texts, id}) {
   const legend = document.createElement('div');
   legend.className = 'ontsluit-legend';
   legend.id = id;
   const title = document.createElement('p');
   title.className = 'ontsluit-legend__title';
-  title.textContent = `${texts.legend}: ${property}`;
+  title.textContent = `${texts.legend}: ${label || property}`;
   legend.append(title);
   const list = document.createElement('ul');
   list.className = 'ontsluit-legend__list';

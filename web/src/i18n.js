@@ -15,6 +15,7 @@ export const DEFAULT_TEXTS = Object.freeze({
   zoomOut: 'Zoom out',
   noValue: 'No value',
   details: 'View details',
+  locate: 'What is here?',
   legend: 'Legend',
   truncated: 'The first {n} features are shown.',
 });

@@ -181,6 +181,22 @@ async function buildMap(element, {t, id, status, interactive}) {
     ? await loadFeatures(sourceUrl, max)
     : {features: [], truncated: false, single: false};
   const marker = parseLonLat(element.dataset.marker);
+  if (!sourceUrl && element.dataset.context) {
+    // Orientation under a map without features of its own: drawn faintly, never clickable.
+    const context = await contextFeatures(new URL(element.dataset.context, document.baseURI));
+    const contextFormat = new GeoJSON({dataProjection: LON_LAT, featureProjection: projection});
+    const contextLayer = new VectorLayer({
+      source: new VectorSource({features: context.map((f) => contextFormat.readFeature(f))}),
+      style: contextStyle,
+    });
+    map.getLayers().insertAt(element.dataset.background ? 1 : 0, contextLayer);
+    if (!interactive && givenExtent) {
+      // An overview: the extent within the context, so that it is seen where it lies.
+      const both = contextLayer.getSource().getExtent().slice();
+      extend(both, toViewExtent(givenExtent, projection));
+      if (!isEmpty(both)) fit(both);
+    }
+  }
   if (marker || (!sourceUrl && givenExtent)) {
     const overlayLayer = new VectorLayer({source: new VectorSource(), style: markerStyle});
     const overlaySource = overlayLayer.getSource();
@@ -209,6 +225,7 @@ async function buildMap(element, {t, id, status, interactive}) {
     styleFor = choroplethStyle(classes, property);
     const legend = legendElement(classes, {
       property,
+      label: element.dataset.choroplethLabel,
       hasNoValue: values.some((v) => v === null),
       texts: t,
       id: `${id}-legend`,
@@ -236,7 +253,10 @@ async function buildMap(element, {t, id, status, interactive}) {
         selected = hit;
         vectorLayer.changed();
         const object = geojson.get(hit);
-        popup.open(object, event.coordinate, featurePageUrl(object, sourceUrl, loaded.single));
+        const here = element.dataset.locate
+          ? locateUrl(element.dataset.locate, toLonLat(event.coordinate, projection))
+          : null;
+        popup.open(object, event.coordinate, featurePageUrl(object, sourceUrl, loaded.single), here);
       } else if (popup.isOpen) {
         popup.close();
       } else if (element.dataset.locate) {
@@ -273,6 +293,29 @@ async function buildMap(element, {t, id, status, interactive}) {
     map.once('rendercomplete', done);
     map.render();
   }
+}
+
+const contextCache = new globalThis.Map();
+
+/** The context's features, fetched once per page however many maps draw them. */
+function contextFeatures(url) {
+  const key = url.href;
+  if (!contextCache.has(key)) {
+    contextCache.set(
+      key,
+      loadFeatures(url, DEFAULT_MAX_FEATURES).then((loaded) => loaded.features),
+    );
+  }
+  return contextCache.get(key);
+}
+
+const CONTEXT_STYLE = new Style({
+  fill: new Fill({color: 'rgba(255,255,255,0.7)'}),
+  stroke: new Stroke({color: '#8a8f98', width: 1}),
+});
+
+function contextStyle() {
+  return CONTEXT_STYLE;
 }
 
 /** `lon,lat` as numbers, or null. */

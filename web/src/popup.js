@@ -64,8 +64,9 @@ export class FeaturePopup {
    * @param {object} feature the GeoJSON Feature as the server sent it
    * @param {number[]} coordinate where to anchor the popup, in the view projection
    * @param {string | null} href the feature's HTML page
+   * @param {string | null} locateHref "what is here" at the clicked spot
    */
-  open(feature, coordinate, href) {
+  open(feature, coordinate, href, locateHref = null) {
     const table = document.createElement('table');
     table.className = 'utrecht-table ons-popup__table';
     const caption = document.createElement('caption');
@@ -98,13 +99,14 @@ export class FeaturePopup {
     scroller.className = 'ons-popup__scroll';
     scroller.append(table);
     const parts = [scroller];
-    if (href) {
+    for (const [link, text] of [[href, this.texts.details], [locateHref, this.texts.locate]]) {
+      if (!link) continue;
       const p = document.createElement('p');
       p.className = 'ons-popup__more';
       const a = document.createElement('a');
       a.className = 'utrecht-link utrecht-link--html-a';
-      a.href = href;
-      a.textContent = this.texts.details;
+      a.href = link;
+      a.textContent = text;
       p.append(a);
       parts.push(p);
     }
