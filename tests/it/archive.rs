@@ -575,9 +575,9 @@ async fn versions_changes_downloads_and_feeds() {
             "unknown parameter `version`",
         ),
         (
-            "/datasets/rustpunten/versions?f=json",
+            "/datasets/rustpunten/versions?f=xml",
             400,
-            "unknown parameter `f`",
+            "f `xml` is not a format of this resource (available: json, html)",
         ),
         (
             "/datasets/rustpunten/versions/1?x=1",
