@@ -20,15 +20,15 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN_RELEASE := $(CARGO_TARGET_DIR)/release/ontsluit
 BIN_DEBUG := $(CARGO_TARGET_DIR)/debug/ontsluit
 
-.PHONY: run test deps test-deps venv build release ingest serve check fmt lint rust-tests client-tests bench fuzz fuzz-wkb clean node assets browser-tests
+.PHONY: run test deps test-deps venv build release ingest serve check fmt lint rust-tests client-tests bench bench-load fuzz fuzz-wkb clean node assets browser-tests
 
-## run: install what is missing, build (release), ingest the catalog, serve on $(BIND)
-run: deps release
+## run: install what is missing, build (release) and the web assets, ingest the catalog, serve on $(BIND)
+run: deps assets release
 	$(BIN_RELEASE) ingest --catalog $(CATALOG) --data-dir $(DATA_DIR)
-	$(BIN_RELEASE) serve --catalog $(CATALOG) --data-dir $(DATA_DIR) --bind $(BIND)
+	$(BIN_RELEASE) serve --catalog $(CATALOG) --data-dir $(DATA_DIR) --bind $(BIND) --assets-dir web/dist
 
 ## test: install what is missing, then every check CI runs
-test: deps test-deps venv fmt lint rust-tests client-tests
+test: deps test-deps venv fmt lint rust-tests client-tests browser-tests
 
 # apt-get only for packages that are absent (dpkg-query), so a prepared machine installs nothing.
 define apt_install
@@ -67,8 +67,8 @@ release:
 ingest: release
 	$(BIN_RELEASE) ingest --catalog $(CATALOG) --data-dir $(DATA_DIR)
 
-serve: release
-	$(BIN_RELEASE) serve --catalog $(CATALOG) --data-dir $(DATA_DIR) --bind $(BIND)
+serve: assets release
+	$(BIN_RELEASE) serve --catalog $(CATALOG) --data-dir $(DATA_DIR) --bind $(BIND) --assets-dir web/dist
 
 check: release
 	$(BIN_RELEASE) check --catalog $(CATALOG)
@@ -116,11 +116,12 @@ assets: node
 	  (cd web && node build.mjs) && touch web/dist/.stamp-$(WEB_HASH); \
 	fi
 
-## browser-tests: the front-end in headless Chromium: the sample page, and with ONTSLUIT_URL set the
-## pages of that running server (screenshots in target/browser-artifacts)
+## browser-tests: the pages in headless Chromium: the sample page, and every page type of the real
+## debug binary serving the catalog (or of ONTSLUIT_URL); screenshots in target/browser-artifacts
 browser-tests: assets
 	$(call apt_install,chromium)
-	node --test tests/browser/*.test.mjs
+	cargo build --tests
+	ONTSLUIT_BIN=$(BIN_DEBUG) node --test tests/browser/*.test.mjs
 
 ## fuzz: fuzz the CQL2 parser for FUZZ_SECONDS (cargo-fuzz on the stable toolchain; not in `make test`)
 FUZZ_SECONDS ?= 300
@@ -134,6 +135,12 @@ fuzz-wkb:
 	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 	cd fuzz && RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$(HOME)/.cache/ontsluit/target-fuzz \
 	  cargo fuzz run wkb_read -- -max_total_time=$(FUZZ_SECONDS) -malloc_limit_mb=256
+
+## bench-load: the pages and "what is here" over HTTP under load (ApacheBench against the release
+## binary on the repo catalog; not part of `make test`)
+bench-load: deps assets release
+	$(call apt_install,apache2-utils)
+	scripts/bench-load.sh $(BIN_RELEASE) $${N:-2000} $${C:-4}
 
 ## bench: criterion benches (optimised build; not part of `make test`)
 bench:

@@ -39,6 +39,31 @@ impl Catalog {
                 message,
             });
         };
+        // The pages' references to other entries: without them the page leaves the map out.
+        let known = |id: &str| self.datasets.iter().any(|d| d.id.as_str() == id);
+        if let Some(context) = self.context_map.as_ref().filter(|c| !known(c.as_str())) {
+            warn(
+                catalog_line,
+                None,
+                "catalog.context_map",
+                format!(
+                    "`{context}` is not a dataset or view of this catalog; overview maps are drawn without it"
+                ),
+            );
+        }
+        for d in &self.datasets {
+            if let Some(i) = d.indicators.as_ref().filter(|i| !known(i.map.as_str())) {
+                warn(
+                    d.line,
+                    Some(d.id.as_str()),
+                    "indicators.map",
+                    format!(
+                        "`{}` is not a dataset or view of this catalog; the page shows no indicators",
+                        i.map
+                    ),
+                );
+            }
+        }
         if !self.publisher.uri.starts_with(OWMS_TERMS) {
             warn(
                 catalog_line,

@@ -124,19 +124,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Catalog, CatalogError> {
         }
     }
 
-    // An indicators' map must be a dataset or view of this catalog.
+    // Indicators name at least one column (a `map` outside the catalog is a `check` warning).
     for entry in raw.dataset.iter().chain(&raw.view) {
         let entry = entry.get_ref();
         let Some(indicators) = &entry.indicators else {
             continue;
         };
         let i = indicators.get_ref();
-        if let Some(map) = &i.map
-            && !datasets.iter().any(|d| d.id.as_str() == map)
-        {
-            let msg = format!("`{map}` is not a dataset or view of this catalog");
-            c.push(indicators, Some(entry.id.get_ref()), "indicators.map", msg);
-        }
         if i.columns.is_empty() {
             let msg = "names no column".to_owned();
             c.push(
@@ -146,16 +140,6 @@ pub fn parse(path: &Path, text: &str) -> Result<Catalog, CatalogError> {
                 msg,
             );
         }
-    }
-
-    if let Some(context) = &meta.context_map
-        && !datasets.iter().any(|d| d.id.as_str() == context.get_ref())
-    {
-        let msg = format!(
-            "`{}` is not a dataset or view of this catalog",
-            context.get_ref()
-        );
-        c.push(context, None, "catalog.context_map", msg);
     }
 
     if !c.issues.is_empty() {
