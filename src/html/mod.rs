@@ -181,6 +181,8 @@ pub struct MapView {
     /// Small (a card's map) or full size.
     pub small: bool,
     pub max_features: usize,
+    /// Draw the features of this one response only (a page of items), not its `next` pages.
+    pub single_page: bool,
     /// The background map's URL template, if the operator configured one.
     pub background: Option<String>,
     /// A spot to mark (`lon,lat`), e.g. the one "what is here" answers for.
@@ -217,6 +219,7 @@ impl MapView {
             choropleth: None,
             small: false,
             max_features: 2000,
+            single_page: false,
             background: state.settings.background_map.clone(),
             marker: None,
             context: state

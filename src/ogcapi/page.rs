@@ -388,7 +388,7 @@ fn items_page(
     };
     let mut page = html::items(state, chrome, ds, content);
     if let Some(map) = page.map.as_mut() {
-        map.max_features = request.limit;
+        map.single_page = true;
     }
     respond(lang, &page)
 }

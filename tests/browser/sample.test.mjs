@@ -111,9 +111,12 @@ describe('sample page', () => {
     assert.equal(rows.opmerking, HOSTILE_TEXT, 'the hostile value is shown as text');
     assert.equal(await page.locator('#map img').count(), 0, 'no element was made from the value');
     assert.deepEqual(alerts, []);
-    const link = popup.locator('a');
+    const link = popup.locator('a').first();
     assert.equal(await link.textContent(), 'Open the feature page');
     assert.equal(await link.getAttribute('href'), `${server.url}/gemeenten/GM0344`, 'the feature\'s own text/html link');
+    // The map has data-locate: the popup also asks "what is here" at the clicked spot.
+    const here = popup.locator('a').nth(1);
+    assert.match(await here.getAttribute('href'), /\/locate\?lang=en&lon=5\.\d{6}&lat=52\.\d{6}$/);
     await screenshot(page, 'sample-popup-en');
 
     // Escape closes it; focus was not inside, so it stays where it was.
@@ -127,7 +130,7 @@ describe('sample page', () => {
     await clickFeature(page, 'GM0307');
     const popup = page.locator('#map .ons-popup');
     await popup.waitFor({state: 'visible'});
-    assert.equal(await popup.locator('a').getAttribute('href'), `${server.url}/sample/items.json/GM0307?f=html`);
+    assert.equal(await popup.locator('a').first().getAttribute('href'), `${server.url}/sample/items.json/GM0307?f=html`);
     const close = popup.getByRole('button', {name: 'Close'});
     await close.focus();
     await page.keyboard.press('Enter');

@@ -14,9 +14,10 @@ import {GEOJSON, nextLink} from './links.js';
  * @param {URL} url
  * @param {number} max
  * @param {AbortSignal} [signal]
+ * @param {{follow?: boolean}} [options] `follow: false` reads the first page only (a page's map)
  * @returns {Promise<Loaded>}
  */
-export async function loadFeatures(url, max, signal) {
+export async function loadFeatures(url, max, signal, {follow = true} = {}) {
   const features = [];
   const seen = new Set();
   let next = url;
@@ -32,7 +33,7 @@ export async function loadFeatures(url, max, signal) {
       throw new Error(`${next.href}: not a GeoJSON FeatureCollection or Feature`);
     }
     features.push(...body.features);
-    next = nextLink(body.links, responseUrl);
+    next = follow ? nextLink(body.links, responseUrl) : null;
     if (features.length >= max) {
       truncated = features.length > max || next !== null;
       features.length = Math.min(features.length, max);

@@ -178,7 +178,7 @@ async function buildMap(element, {t, id, status, interactive}) {
     : null;
   const max = positiveInteger(element.dataset.maxFeatures) ?? DEFAULT_MAX_FEATURES;
   const loaded = sourceUrl
-    ? await loadFeatures(sourceUrl, max)
+    ? await loadFeatures(sourceUrl, max, undefined, {follow: !('singlePage' in element.dataset)})
     : {features: [], truncated: false, single: false};
   const marker = parseLonLat(element.dataset.marker);
   if (!sourceUrl && element.dataset.context) {
