@@ -48,7 +48,9 @@ pub fn app(state: SharedState) -> Router {
         .merge(api)
         .merge(downloads::routes())
         .merge(feeds::routes())
-        .fallback(not_found);
+        .fallback(not_found)
+        // The same URL answers JSON, HTML or RDF, in Dutch or English, by these headers.
+        .layer(axum::middleware::map_response(vary_on_negotiation));
     if let Some(dir) = &state.settings.assets_dir {
         router = router.nest_service(html::ASSETS_PATH, assets(dir));
     }
@@ -78,6 +80,21 @@ fn assets(
         axum::http::header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=3600"),
     )
+}
+
+async fn vary_on_negotiation(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    let varies = headers.get_all(axum::http::header::VARY).iter().any(|v| {
+        v.to_str()
+            .is_ok_and(|v| v.to_ascii_lowercase().contains("accept-language"))
+    });
+    if !varies {
+        headers.append(
+            axum::http::header::VARY,
+            HeaderValue::from_static("Accept, Accept-Language"),
+        );
+    }
+    response
 }
 
 async fn api_version_header(mut response: Response) -> Response {

@@ -45,6 +45,17 @@ async fn browsers_get_pages_and_clients_keep_json() {
                 "{path} {accept:?}"
             );
         }
+        // Caches keep the representations apart.
+        let vary: Vec<&str> = page
+            .headers
+            .get_all("vary")
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        assert!(
+            vary.iter().any(|v| v.contains("Accept-Language")),
+            "{path}: {vary:?}"
+        );
         let with_f = format!("{path}?f=html");
         assert_eq!(
             get(&state, &with_f).await.content_type(),
