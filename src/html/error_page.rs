@@ -55,23 +55,31 @@ fn lang_of(query: Option<&str>, headers: &HeaderMap) -> Lang {
 }
 
 /// Middleware: turns a problem+json response into an error page when the request wants HTML.
+/// What it needs of the request is kept cheaply (the URI and two headers) and read only when the
+/// response is a problem.
 pub async fn html_errors(
     axum::extract::State(state): axum::extract::State<SharedState>,
     request: Request,
     next: Next,
 ) -> Response {
-    let query = request.uri().query().map(str::to_owned);
-    let path = request.uri().path().to_owned();
-    let html = wants_html(query.as_deref(), request.headers());
-    let lang = lang_of(query.as_deref(), request.headers());
+    let uri = request.uri().clone();
+    let mut asked = HeaderMap::new();
+    for name in [header::ACCEPT, header::ACCEPT_LANGUAGE] {
+        if let Some(v) = request.headers().get(&name) {
+            asked.insert(name, v.clone());
+        }
+    }
     let response = next.run(request).await;
     let is_problem = response
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
-    if !html || !is_problem {
+    if !is_problem || !wants_html(uri.query(), &asked) {
         return response;
     }
+    let query = uri.query();
+    let path = uri.path();
+    let lang = lang_of(query, &asked);
     let (parts, body) = response.into_parts();
     let Ok(bytes) = to_bytes(body, 64 * 1024).await else {
         return Response::from_parts(parts, Body::empty());
@@ -81,7 +89,7 @@ pub async fn html_errors(
         .and_then(|v| v["detail"].as_str().map(str::to_owned))
         .unwrap_or_default();
     let status = parts.status;
-    let chrome = Chrome::new(&state, lang, &path, query.as_deref(), "");
+    let chrome = Chrome::new(&state, lang, path, query, "");
     let heading = match status {
         StatusCode::NOT_FOUND => chrome.ui.error_not_found,
         s if s.is_client_error() => chrome.ui.error_bad_request,
