@@ -196,14 +196,7 @@ pub fn dataset_page(
         facts.push((ui.spatial_extent, crate::html::format_bbox(b)));
     }
     if let Some(t) = &m.temporal {
-        facts.push((
-            ui.temporal_extent,
-            format!(
-                "{} – {}",
-                t.interval[0].as_deref().unwrap_or("…"),
-                t.interval[1].as_deref().unwrap_or("…")
-            ),
-        ));
+        facts.push((ui.temporal_extent, crate::html::format_interval(t)));
     }
     let public = d.is_public();
     let map = (public && m.geometry.is_some()).then(|| {

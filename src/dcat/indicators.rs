@@ -120,7 +120,7 @@ pub async fn load(
             bars.push(Bar {
                 label: names.value(row).to_string(),
                 value,
-                text: number(value, lang),
+                text: crate::html::number(value, lang),
                 permille: 0,
             });
         }
@@ -149,34 +149,4 @@ pub async fn load(
         bars,
         map: map_ds.clone(),
     }))
-}
-
-/// A number for people: whole numbers with thousands separators, others with up to two decimals.
-fn number(value: f64, lang: Lang) -> String {
-    if value.fract() == 0.0 && value.abs() < 1e15 {
-        let text = crate::html::thousands(value.abs() as u64, lang);
-        return if value < 0.0 {
-            format!("-{text}")
-        } else {
-            text
-        };
-    }
-    let text = format!("{value:.2}");
-    let text = text.trim_end_matches('0').trim_end_matches('.').to_owned();
-    match lang {
-        Lang::Nl => text.replace('.', ","),
-        Lang::En => text,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_in_both_languages() {
-        assert_eq!(number(361924.0, Lang::Nl), "361.924");
-        assert_eq!(number(3.5, Lang::Nl), "3,5");
-        assert_eq!(number(3.456, Lang::En), "3.46");
-    }
 }

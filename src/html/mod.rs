@@ -294,6 +294,34 @@ pub fn change_text(c: &crate::store::ChangeSummary, lang: Lang) -> String {
     )
 }
 
+/// A temporal extent for people: `start – end`, `…` for an open end.
+pub fn format_interval(t: &crate::store::TemporalInfo) -> String {
+    format!(
+        "{} – {}",
+        t.interval[0].as_deref().unwrap_or("…"),
+        t.interval[1].as_deref().unwrap_or("…")
+    )
+}
+
+/// A number for people: whole numbers with thousands separators, others with up to two
+/// decimals, in the language's style.
+pub fn number(value: f64, lang: Lang) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        let text = thousands(value.abs() as u64, lang);
+        return if value < 0.0 {
+            format!("-{text}")
+        } else {
+            text
+        };
+    }
+    let text = format!("{value:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    match lang {
+        Lang::Nl => text.replace('.', ","),
+        Lang::En => text.to_owned(),
+    }
+}
+
 /// A CRS84 box for people.
 pub fn format_bbox([a, b, c, d]: [f64; 4]) -> String {
     format!("{a:.4}, {b:.4} – {c:.4}, {d:.4} (lon/lat, CRS84)")
@@ -324,11 +352,8 @@ pub fn byte_size(bytes: u64, lang: Lang) -> String {
         b if b >= 1_000 => (b as f64 / 1e3, "kB"),
         b => return format!("{b} B"),
     };
-    let text = format!("{value:.1} {unit}");
-    match lang {
-        Lang::Nl => text.replace('.', ","),
-        Lang::En => text,
-    }
+    // One decimal: 1.5 MB.
+    format!("{} {unit}", number((value * 10.0).round() / 10.0, lang))
 }
 
 #[cfg(test)]
@@ -351,6 +376,10 @@ mod tests {
         assert_eq!(thousands(1000, Lang::En), "1,000");
         assert_eq!(byte_size(1_500_000, Lang::Nl), "1,5 MB");
         assert_eq!(byte_size(999, Lang::En), "999 B");
+        assert_eq!(byte_size(2_000_000, Lang::En), "2 MB");
+        assert_eq!(number(361924.0, Lang::Nl), "361.924");
+        assert_eq!(number(3.5, Lang::Nl), "3,5");
+        assert_eq!(number(3.456, Lang::En), "3.46");
     }
 
     #[test]

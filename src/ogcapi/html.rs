@@ -143,14 +143,7 @@ pub fn collection(
         facts.push((ui.spatial_extent, crate::html::format_bbox(bbox)));
     }
     if let Some(t) = &m.temporal {
-        facts.push((
-            ui.temporal_extent,
-            format!(
-                "{} – {}",
-                t.interval[0].as_deref().unwrap_or("…"),
-                t.interval[1].as_deref().unwrap_or("…")
-            ),
-        ));
+        facts.push((ui.temporal_extent, crate::html::format_interval(t)));
     }
     let map = m.geometry.as_ref().map(|g| {
         MapView::new(
