@@ -231,6 +231,15 @@ fn benches(c: &mut Criterion) {
             "/ogc/v1/collections/adressen/items?limit=1000&bbox=176000,451000,182000,457000&bbox-crs=EPSG:28992",
         ),
         ("one feature", one_feature.as_str()),
+        (
+            "HTML page, limit 10",
+            "/ogc/v1/collections/lichtmasten/items?f=html",
+        ),
+        (
+            "what is here, Utrecht centre (JSON)",
+            "/locate?lon=5.1214&lat=52.0907",
+        ),
+        ("place search (JSON)", "/locate?q=utrecht"),
     ] {
         let run = request(uri.to_owned());
         group.bench_function(name, |b| b.to_async(&rt).iter(&run));
