@@ -9,7 +9,7 @@ use super::graph::{Entry, Urls};
 use super::indicators::IndicatorView;
 use super::search::{Facet, FacetValue, Search};
 use super::vocab::{DOWNLOADS, data_theme_labels, frequency_labels};
-use crate::html::{Chrome, MapView, byte_size, json_for_script, thousands};
+use crate::html::{Chrome, Fact, MapView, byte_size, json_for_script, thousands};
 use crate::http::AppState;
 use crate::http::negotiate::Lang;
 use crate::store::Manifest;
@@ -140,7 +140,7 @@ pub struct DatasetPage {
     pub chrome: Chrome,
     pub description: String,
     pub public: bool,
-    pub facts: Vec<(&'static str, String)>,
+    pub facts: Vec<crate::html::Fact>,
     pub licence: (String, String),
     pub map: Option<MapView>,
     pub items_href: String,
@@ -173,30 +173,28 @@ pub fn dataset_page(
     let (freq_nl, freq_en) = frequency_labels(d.update_frequency.code());
     let (rights_nl, rights_en) = d.dcat.access_rights.labels();
     let publisher = &state.catalog.publisher.name;
+    let creator = d.dcat.creator.as_ref();
     let mut facts = vec![
-        (ui.publisher, publisher.clone()),
-        (
-            ui.source,
-            d.dcat
-                .creator
-                .as_ref()
-                .map_or_else(|| publisher.clone(), |c| c.name.clone()),
-        ),
-        (ui.attribution, d.attribution.clone()),
-        (ui.access_rights, lang.text(rights_nl, rights_en).to_owned()),
-        (ui.update_frequency, lang.text(freq_nl, freq_en).to_owned()),
-        (ui.modified, m.created.format("%Y-%m-%d").to_string()),
-        (ui.version, m.version.to_string()),
-        (ui.number_of_features, thousands(m.row_count, lang)),
-        (ui.theme, lang.text(theme_nl, theme_en).to_owned()),
-        (ui.keywords, d.keywords.join(", ")),
+        Fact::new(ui.publisher, publisher),
+        Fact::new(ui.source, creator.map_or(publisher, |c| &c.name)),
+        Fact::dutch(ui.attribution, &d.attribution, lang),
+        Fact::new(ui.access_rights, lang.text(rights_nl, rights_en)),
+        Fact::new(ui.update_frequency, lang.text(freq_nl, freq_en)),
+        Fact::new(ui.modified, m.created.format("%Y-%m-%d").to_string()),
+        Fact::new(ui.version, m.version.to_string()),
+        Fact::new(ui.number_of_features, thousands(m.row_count, lang)),
+        Fact::new(ui.theme, lang.text(theme_nl, theme_en)),
+        Fact::dutch(ui.keywords, d.keywords.join(", "), lang),
     ];
     let extent = m.geometry.as_ref().and_then(|g| g.bbox);
     if let Some(b) = extent {
-        facts.push((ui.spatial_extent, crate::html::format_bbox(b)));
+        facts.push(Fact::new(ui.spatial_extent, crate::html::format_bbox(b)));
     }
     if let Some(t) = &m.temporal {
-        facts.push((ui.temporal_extent, crate::html::format_interval(t)));
+        facts.push(Fact::new(
+            ui.temporal_extent,
+            crate::html::format_interval(t),
+        ));
     }
     let public = d.is_public();
     let map = (public && m.geometry.is_some()).then(|| {

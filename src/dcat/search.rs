@@ -167,6 +167,7 @@ impl Search {
                     .filter(|e| self.matches_with(e, facet, &value))
                     .count(),
                 chosen: self.chosen(facet) == Some(value.as_str()),
+                lang: (facet == Facet::Keyword && lang != Lang::Nl).then_some("nl"),
                 value,
                 label,
             })
@@ -180,6 +181,8 @@ impl Search {
 pub struct FacetValue {
     pub value: String,
     pub label: String,
+    /// The label's language when it may differ from the page's (keywords are Dutch).
+    pub lang: Option<&'static str>,
     pub count: usize,
     pub chosen: bool,
 }

@@ -294,6 +294,32 @@ pub fn change_text(c: &crate::store::ChangeSummary, lang: Lang) -> String {
     )
 }
 
+/// A label and its value on a page (a `<dt>`/`<dd>` pair).
+pub struct Fact {
+    pub label: &'static str,
+    pub value: String,
+    /// The value's language when it differs from the page's (WCAG 3.1.2).
+    pub lang: Option<&'static str>,
+}
+
+impl Fact {
+    pub fn new(label: &'static str, value: impl Into<String>) -> Fact {
+        Fact {
+            label,
+            value: value.into(),
+            lang: None,
+        }
+    }
+
+    /// A value written in Dutch (keywords, attributions), marked as such on an English page.
+    pub fn dutch(label: &'static str, value: impl Into<String>, page: Lang) -> Fact {
+        Fact {
+            lang: (page != Lang::Nl).then_some("nl"),
+            ..Fact::new(label, value)
+        }
+    }
+}
+
 /// A temporal extent for people: `start – end`, `…` for an open end.
 pub fn format_interval(t: &crate::store::TemporalInfo) -> String {
     format!(

@@ -10,7 +10,7 @@ use super::CONFORMANCE;
 use crate::catalog::Dataset;
 use crate::engine::DatasetVersion;
 use crate::html::table::{ColumnRow, FeatureTable, Header, column_rows};
-use crate::html::{Chrome, MapView};
+use crate::html::{Chrome, Fact, MapView};
 use crate::http::AppState;
 use crate::http::link::Link;
 
@@ -109,7 +109,7 @@ fn kind_label(v: &DatasetVersion, ui: &crate::html::Ui) -> &'static str {
 pub struct CollectionPage {
     pub chrome: Chrome,
     pub description: String,
-    pub facts: Vec<(&'static str, String)>,
+    pub facts: Vec<crate::html::Fact>,
     pub map: Option<MapView>,
     pub columns: Vec<ColumnRow>,
     pub links: Vec<PageLink>,
@@ -126,24 +126,27 @@ pub fn collection(
     let m = &v.manifest;
     let id = ds.id.as_str();
     let mut facts = vec![
-        (
+        Fact::new(
             ui.number_of_features,
             crate::html::thousands(m.row_count, lang),
         ),
-        (ui.kind, kind_label(v, ui).to_owned()),
-        (ui.licence, ds.licence.title.to_owned()),
-        (ui.attribution, ds.attribution.clone()),
-        (ui.version, m.version.to_string()),
-        (
+        Fact::new(ui.kind, kind_label(v, ui)),
+        Fact::new(ui.licence, ds.licence.title),
+        Fact::dutch(ui.attribution, &ds.attribution, lang),
+        Fact::new(ui.version, m.version.to_string()),
+        Fact::new(
             ui.modified,
             m.created.format("%Y-%m-%d %H:%M UTC").to_string(),
         ),
     ];
     if let Some(bbox) = m.geometry.as_ref().and_then(|g| g.bbox) {
-        facts.push((ui.spatial_extent, crate::html::format_bbox(bbox)));
+        facts.push(Fact::new(ui.spatial_extent, crate::html::format_bbox(bbox)));
     }
     if let Some(t) = &m.temporal {
-        facts.push((ui.temporal_extent, crate::html::format_interval(t)));
+        facts.push(Fact::new(
+            ui.temporal_extent,
+            crate::html::format_interval(t),
+        ));
     }
     let map = m.geometry.as_ref().map(|g| {
         MapView::new(

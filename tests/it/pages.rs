@@ -242,6 +242,8 @@ async fn dataset_pages_show_indicators_downloads_and_schema_org() {
     // The choropleth is drawn from the view that maps the indicators.
     assert!(page.contains("data-choropleth=\"inwoners\""));
     assert!(page.contains("collections/kerncijfers_gemeenten_kaart/items?f=json"));
+    // Dutch values on the English page are marked as Dutch (WCAG 3.1.2).
+    assert!(page.contains("<dd lang=\"nl\">kerncijfers, statistiek, CBS, Staat van Utrecht</dd>"));
     // Another indicator by the form.
     let income = html(
         &get(
