@@ -21,6 +21,7 @@ use crate::engine::locate::Found;
 use crate::engine::{DatasetVersion, ItemsQuery};
 use crate::html::{self, Chrome, MapView};
 use crate::http::error::ApiError;
+use crate::http::link::Link;
 use crate::http::media::{Format, negotiate};
 use crate::http::negotiate::Lang;
 use crate::http::params::QueryParams;
@@ -255,8 +256,14 @@ async fn geojson(
                 "name": f.label.as_deref().unwrap_or(&f.id),
                 "distanceMetres": f.distance,
             });
+            let links = [Link::full(
+                page,
+                "alternate",
+                "text/html",
+                "The feature's page",
+            )];
             let links =
-                serde_json::json!([{ "rel": "alternate", "type": "text/html", "href": page }]);
+                serde_json::to_string(&links).map_err(|e| ApiError::Internal(e.to_string()))?;
             out.extend_from_slice(
                 format!(",\"properties\":{properties},\"links\":{links}}}").as_bytes(),
             );

@@ -198,7 +198,9 @@ async fn catalog_search_narrows_by_words_and_facets_with_counts() {
     let tables = html(&get(&state, "/catalog?f=html&kind=table").await);
     assert!(tables.contains(">1 datasets gevonden<"));
     assert!(tables.contains("/datasets/kerncijfers_gemeenten"));
-    assert!(tables.contains("<span>Met kaart (geografisch)</span> <span class=\"ontsluit-count\">(3)</span>"));
+    assert!(tables.contains(
+        "<span>Met kaart (geografisch)</span> <span class=\"ontsluit-count\">(3)</span>"
+    ));
     assert!(tables.contains("value=\"table\" checked"));
     // The RDF describes what the search finds.
     let rdf = get(&state, "/catalog?f=jsonld&q=natura").await;
