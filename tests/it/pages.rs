@@ -313,6 +313,15 @@ async fn what_is_here_by_position_rd_and_name() {
     assert_eq!(places["places"][0]["name"], "Utrecht");
     assert_eq!(places["places"][0]["collection"], "gemeenten");
     assert_eq!(places["within"][0]["features"][0]["label"], "Utrecht");
+    // The map's GeoJSON of the same answer: the area once, the stations, each linking its page.
+    let geojson = get(&state, "/locate?lon=5.1105&lat=52.0894&f=geojson").await;
+    assert_eq!(geojson.content_type(), "application/geo+json");
+    let fc = geojson.json();
+    let features = fc["features"].as_array().unwrap();
+    assert_eq!(features[0]["id"], "gemeenten/GM0344");
+    assert_eq!(features[0]["geometry"]["type"], "MultiPolygon");
+    assert!(features[1..].iter().all(|f| f["geometry"]["type"] == "Point"));
+    assert_eq!(features[0]["links"][0]["type"], "text/html");
     // Outside every area: nothing within, nothing near.
     let sea = get(&state, "/locate?lon=3.0&lat=53.5").await.json();
     assert_eq!(sea["within"], Value::Array(vec![]));
