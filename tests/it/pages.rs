@@ -320,7 +320,11 @@ async fn what_is_here_by_position_rd_and_name() {
     let features = fc["features"].as_array().unwrap();
     assert_eq!(features[0]["id"], "gemeenten/GM0344");
     assert_eq!(features[0]["geometry"]["type"], "MultiPolygon");
-    assert!(features[1..].iter().all(|f| f["geometry"]["type"] == "Point"));
+    assert!(
+        features[1..]
+            .iter()
+            .all(|f| f["geometry"]["type"] == "Point")
+    );
     assert_eq!(features[0]["links"][0]["type"], "text/html");
     // Outside every area: nothing within, nothing near.
     let sea = get(&state, "/locate?lon=3.0&lat=53.5").await.json();
