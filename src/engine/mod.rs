@@ -358,12 +358,10 @@ impl Engine {
         v: &Arc<DatasetVersion>,
         id: &str,
     ) -> Result<Option<RecordBatch>, EngineError> {
-        let Some(&(group, row)) = v.index.ids.get(id) else {
-            return Ok(None);
-        };
         let version = Arc::clone(v);
+        let id = id.to_owned();
         let batch =
-            tokio::task::spawn_blocking(move || version.index.read_row(&version.path, group, row))
+            tokio::task::spawn_blocking(move || version.index.read_feature(&version.path, &id))
                 .await
                 .map_err(|e| DataFusionError::External(Box::new(e)))?
                 .map_err(|e| DataFusionError::ParquetError(Box::new(e)))?;

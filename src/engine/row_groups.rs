@@ -1,11 +1,14 @@
 //! Row-group selection: per-row-group bounding boxes (from the `bbox` covering column's
-//! statistics) and a feature-id → row-group index, read once per version, and a table wrapper
+//! statistics) and a feature-id → row-group index, opened once per version, and a table wrapper
 //! that makes a scan read only the chosen row groups.
+//!
+//! The id index stays on disk (`store::id_index`: the version's `ids.idx`, a fence of well under
+//! a byte per feature in memory); versions written before it existed get it built in memory from
+//! their id column (16 bytes per feature).
 //!
 //! DataFusion's own pruning does not see through `get_field(bbox, 'xmin')`, so without this the
 //! Hilbert order would buy nothing: a bbox query would decode every row group.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
@@ -29,7 +32,8 @@ use parquet::arrow::arrow_reader::{
 use parquet::file::statistics::Statistics;
 
 use crate::geom::Bbox;
-use crate::store::layout::{BBOX_COLUMN, ID_COLUMN};
+use crate::store::id_index::{self, IdIndex};
+use crate::store::layout::{BBOX_COLUMN, ID_COLUMN, ID_INDEX_FILE};
 
 /// What is known about each row group of a version's file.
 #[derive(Debug, Default)]
@@ -39,7 +43,7 @@ pub struct RowGroupIndex {
     /// Number of rows of each row group.
     pub rows: Vec<usize>,
     /// Row group and row within it of each feature id (ids as text).
-    pub ids: HashMap<String, (usize, usize)>,
+    ids: IdIndex,
     /// The file's parsed footer, kept so that reading one feature needs no footer read.
     pub reader_metadata: Option<ArrowReaderMetadata>,
 }
@@ -79,40 +83,12 @@ impl RowGroupIndex {
             })
             .collect();
 
-        let id_leaf = builder
-            .parquet_schema()
-            .columns()
-            .iter()
-            .position(|c| c.path().string() == ID_COLUMN);
-        let mut ids = HashMap::new();
-        if let Some(leaf) = id_leaf {
-            let mask = ProjectionMask::leaves(builder.parquet_schema(), [leaf]);
-            let mut start = 0usize;
-            let group_ends: Vec<usize> = meta
-                .row_groups()
-                .iter()
-                .map(|rg| {
-                    start += rg.num_rows() as usize;
-                    start
-                })
-                .collect();
-            let mut row = 0usize;
-            for batch in builder.with_projection(mask).build()? {
-                let batch = batch?;
-                let formatter = arrow::util::display::ArrayFormatter::try_new(
-                    batch.column(0).as_ref(),
-                    &Default::default(),
-                )?;
-                for i in 0..batch.num_rows() {
-                    let group = group_ends.partition_point(|&end| end <= row);
-                    let group_start = if group == 0 { 0 } else { group_ends[group - 1] };
-                    if batch.column(0).is_valid(i) {
-                        ids.insert(formatter.value(i).to_string(), (group, row - group_start));
-                    }
-                    row += 1;
-                }
-            }
-        }
+        let index_path = path.with_file_name(ID_INDEX_FILE);
+        let ids = if index_path.exists() {
+            IdIndex::open(&index_path)?
+        } else {
+            Self::build_ids(builder)?
+        };
         let rows = meta
             .row_groups()
             .iter()
@@ -124,6 +100,86 @@ impl RowGroupIndex {
             ids,
             reader_metadata: Some(reader_metadata),
         })
+    }
+
+    /// The id index of a version without an index file, from its id column.
+    fn build_ids(
+        builder: ParquetRecordBatchReaderBuilder<File>,
+    ) -> std::result::Result<IdIndex, parquet::errors::ParquetError> {
+        let Some(leaf) = builder
+            .parquet_schema()
+            .columns()
+            .iter()
+            .position(|c| c.path().string() == ID_COLUMN)
+        else {
+            return Ok(IdIndex::default());
+        };
+        let group_rows: Vec<usize> = builder
+            .metadata()
+            .row_groups()
+            .iter()
+            .map(|rg| rg.num_rows() as usize)
+            .collect();
+        let mask = ProjectionMask::leaves(builder.parquet_schema(), [leaf]);
+        let mut entries = Vec::with_capacity(group_rows.iter().sum());
+        let (mut group, mut row) = (0usize, 0usize);
+        for batch in builder.with_projection(mask).build()? {
+            let batch = batch?;
+            let formatter = arrow::util::display::ArrayFormatter::try_new(
+                batch.column(0).as_ref(),
+                &Default::default(),
+            )?;
+            for i in 0..batch.num_rows() {
+                while group < group_rows.len() && row == group_rows[group] {
+                    group += 1;
+                    row = 0;
+                }
+                if batch.column(0).is_valid(i) {
+                    let h = id_index::id_hash(&formatter.value(i).to_string());
+                    entries.push((h, group as u32, row as u32));
+                }
+                row += 1;
+            }
+        }
+        Ok(IdIndex::in_memory(entries))
+    }
+
+    /// Number of ids in the id index.
+    pub fn id_count(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Bytes of memory the id index holds.
+    pub fn id_index_bytes(&self) -> usize {
+        self.ids.memory_bytes()
+    }
+
+    /// The feature with this id, read from the file at `path` (see [`Self::read_row`]), or
+    /// `None`. The index names candidate rows; the one whose id is `id` is the feature.
+    pub fn read_feature(
+        &self,
+        path: &Path,
+        id: &str,
+    ) -> std::result::Result<Option<arrow::array::RecordBatch>, parquet::errors::ParquetError> {
+        for (group, row) in self.ids.candidates(id)? {
+            let Some(batch) = self.read_row(path, group, row)? else {
+                continue;
+            };
+            let matches = match batch.column_by_name(ID_COLUMN) {
+                Some(column) if batch.num_rows() == 1 && column.is_valid(0) => {
+                    let f = arrow::util::display::ArrayFormatter::try_new(
+                        column.as_ref(),
+                        &Default::default(),
+                    )?;
+                    f.value(0).to_string() == id
+                }
+                _ => false,
+            };
+            if matches {
+                return Ok(Some(batch));
+            }
+        }
+        Ok(None)
     }
 
     /// Reads one row (`group`, `row` within it) of the file at `path`, every column but

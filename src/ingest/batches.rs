@@ -20,7 +20,7 @@ use arrow::datatypes::{DataType, Field, SchemaRef};
 use geo::{BoundingRect, Geometry};
 
 use super::ogr::{GeometryColumn, SourceTable};
-use super::{IngestError, Outcome, store_table};
+use super::{IngestError, Limits, Outcome, store_stream};
 use crate::catalog::{Dataset, FeatureKey, Temporal};
 use crate::geom::WkbColumn;
 use crate::geom::to_geo::to_geo;
@@ -64,7 +64,16 @@ pub fn ingest_batches<E: Display>(
         table.push(ds, &batch)?;
     }
     let (table, checksum) = table.finish(ds, source)?;
-    store_table(ds, store, checksum, table, started)
+    // A view's result is small: gathered whole, then stored as one chunk.
+    let mut table = Some(table);
+    store_stream(
+        ds,
+        store,
+        checksum,
+        started,
+        Limits::default(),
+        &mut |sink| sink(table.take().expect("fed once")),
+    )
 }
 
 /// Where one column of the batches goes.

@@ -30,57 +30,94 @@ pub struct Rows<'a> {
     pub wkb: Option<&'a ArrayRef>,
     /// Per row; empty for tables.
     pub bbox: &'a [Option<Bbox>],
-    /// The whole dataset's extent (the change extent of a first version).
-    pub extent: Option<Bbox>,
 }
 
-/// Compares `new` with the previous version's data file, or describes a first version.
-pub fn summarise(
+/// Compares `new` (all rows, of a dataset with this `extent`) with the previous version's data
+/// file, or describes a first version.
+#[cfg(test)]
+fn summarise(
     previous: Option<(u64, &Path)>,
     new: &Rows,
+    extent: Option<Bbox>,
 ) -> Result<ChangeSummary, ParquetError> {
-    let rows = new.ids.len() as u64;
-    let Some((version, path)) = previous else {
-        return Ok(ChangeSummary {
-            previous: None,
-            added: rows,
-            extent: new.extent,
-            ..Default::default()
-        });
-    };
-    let mut old = read_old(path)?;
-    let ids = formatter(new.ids.as_ref())?;
-    let hasher = RowHasher::new(&new.columns, new.wkb)?;
-    let mut summary = ChangeSummary {
-        previous: Some(version),
-        ..Default::default()
-    };
-    let mut extent = Extent::default();
-    for row in 0..new.ids.len() {
-        let new_box = new.bbox.get(row).copied().flatten();
-        match old.remove(&ids.value(row).to_string()) {
-            None => {
-                summary.added += 1;
-                extent.add(new_box);
-            }
-            Some((hash, old_box)) if hash != hasher.hash(row) => {
-                summary.changed += 1;
-                extent.add(old_box);
-                extent.add(new_box);
-            }
-            Some(_) => summary.unchanged += 1,
-        }
-    }
-    summary.removed = old.len() as u64;
-    for (_, old_box) in old.into_values() {
-        extent.add(old_box);
-    }
-    summary.extent = extent.0;
-    Ok(summary)
+    let mut comparison = Comparison::new(previous)?;
+    comparison.add(new)?;
+    Ok(comparison.finish(extent))
 }
 
-/// id → (content hash, bbox) of every stored row of a version.
-fn read_old(path: &Path) -> Result<HashMap<String, (Hash, Option<Bbox>)>, ParquetError> {
+/// A comparison fed the new rows part by part (a row group at a time); the previous version's
+/// rows are held as digests: 16 bytes of id, 16 of content and the box per feature.
+pub struct Comparison {
+    previous: Option<u64>,
+    old: HashMap<u128, (Hash, Option<Bbox>)>,
+    summary: ChangeSummary,
+    extent: Extent,
+}
+
+fn id_digest(text: &str) -> u128 {
+    let full: [u8; 32] = Sha256::digest(text.as_bytes()).into();
+    u128::from_le_bytes(full[..16].try_into().expect("16 of 32 bytes"))
+}
+
+impl Comparison {
+    pub fn new(previous: Option<(u64, &Path)>) -> Result<Self, ParquetError> {
+        let (previous, old) = match previous {
+            Some((version, path)) => (Some(version), read_old(path)?),
+            None => (None, HashMap::new()),
+        };
+        Ok(Comparison {
+            previous,
+            old,
+            summary: ChangeSummary {
+                previous,
+                ..Default::default()
+            },
+            extent: Extent::default(),
+        })
+    }
+
+    pub fn add(&mut self, new: &Rows) -> Result<(), ParquetError> {
+        if self.previous.is_none() {
+            self.summary.added += new.ids.len() as u64;
+            return Ok(());
+        }
+        let ids = formatter(new.ids.as_ref())?;
+        let hasher = RowHasher::new(&new.columns, new.wkb)?;
+        for row in 0..new.ids.len() {
+            let new_box = new.bbox.get(row).copied().flatten();
+            match self.old.remove(&id_digest(&ids.value(row).to_string())) {
+                None => {
+                    self.summary.added += 1;
+                    self.extent.add(new_box);
+                }
+                Some((hash, old_box)) if hash != hasher.hash(row) => {
+                    self.summary.changed += 1;
+                    self.extent.add(old_box);
+                    self.extent.add(new_box);
+                }
+                Some(_) => self.summary.unchanged += 1,
+            }
+        }
+        Ok(())
+    }
+
+    /// The summary; `extent` is the whole new dataset's, the change extent of a first version.
+    pub fn finish(mut self, extent: Option<Bbox>) -> ChangeSummary {
+        if self.previous.is_none() {
+            self.summary.extent = extent;
+            return self.summary;
+        }
+        self.summary.removed = self.old.len() as u64;
+        for (_, old_box) in self.old.into_values() {
+            self.extent.add(old_box);
+        }
+        self.summary.extent = self.extent.0;
+        self.summary
+    }
+}
+
+/// id digest → (content hash, bbox) of every stored row of a version.
+fn read_old(path: &Path) -> Result<HashMap<u128, (Hash, Option<Bbox>)>, ParquetError> {
     let file = std::fs::File::open(path).map_err(|e| ParquetError::External(Box::new(e)))?;
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)?.build()?;
     let mut rows = HashMap::new();
@@ -105,13 +142,16 @@ fn read_old(path: &Path) -> Result<HashMap<String, (Hash, Option<Bbox>)>, Parque
         let boxes = bbox.map(|b| read_boxes(b.as_ref()));
         for row in 0..batch.num_rows() {
             let b = boxes.as_ref().and_then(|b| b[row]);
-            rows.insert(ids.value(row).to_string(), (hasher.hash(row), b));
+            rows.insert(
+                id_digest(&ids.value(row).to_string()),
+                (hasher.hash(row), b),
+            );
         }
     }
     Ok(rows)
 }
 
-fn read_boxes(array: &dyn Array) -> Vec<Option<Bbox>> {
+pub fn read_boxes(array: &dyn Array) -> Vec<Option<Bbox>> {
     let s = array.as_struct();
     let field = |name: &str| {
         s.column_by_name(name)
@@ -269,9 +309,8 @@ mod tests {
             columns: vec![("naam", &new.names)],
             wkb: Some(&new.wkb),
             bbox: &new.bbox,
-            extent: None,
         };
-        let s = summarise(Some((7, &path)), &rows).unwrap();
+        let s = summarise(Some((7, &path)), &rows, None).unwrap();
         assert_eq!(
             (s.previous, s.added, s.removed, s.changed, s.unchanged),
             (Some(7), 1, 1, 2, 1)
@@ -285,17 +324,10 @@ mod tests {
             columns: vec![("name", &new.names)],
             ..rows
         };
-        let s = summarise(Some((7, &path)), &renamed).unwrap();
+        let s = summarise(Some((7, &path)), &renamed, None).unwrap();
         assert_eq!((s.changed, s.unchanged), (3, 0));
 
-        let first = summarise(
-            None,
-            &Rows {
-                extent: Some([1.0, 2.0, 3.0, 4.0]),
-                ..renamed
-            },
-        )
-        .unwrap();
+        let first = summarise(None, &renamed, Some([1.0, 2.0, 3.0, 4.0])).unwrap();
         assert_eq!(
             (first.previous, first.added, first.extent),
             (None, 4, Some([1.0, 2.0, 3.0, 4.0]))

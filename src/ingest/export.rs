@@ -1,5 +1,6 @@
 //! Stored downloads besides GeoParquet: GeoPackage and FlatGeobuf, written once per version with
-//! GDAL from the rows about to be stored (Debian's GDAL reads no Parquet, so not from the file).
+//! GDAL from the stored GeoParquet, read back with the Rust `parquet` crate a batch at a time
+//! (Debian's GDAL reads no Parquet).
 //!
 //! Coordinates are CRS84 (EPSG:4326 with longitude first, as both formats store them). Columns
 //! keep their published names; the feature id is the `id` column. GDAL's FlatGeobuf writer drops
@@ -7,13 +8,17 @@
 
 use std::path::Path;
 
-use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::array::{Array, AsArray};
 use arrow::datatypes::{DataType, Float64Type, Int32Type, Int64Type};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use gdal::spatial_ref::{AxisMappingStrategy, SpatialRef};
 use gdal::vector::{Feature, FieldDefn, Geometry, LayerAccess, LayerOptions, OGRFieldType};
 use gdal::{Dataset as GdalDataset, DriverManager};
 use gdal_sys::OGRwkbGeometryType;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use crate::store::layout::{BBOX_COLUMN, GEOMETRY_COLUMN};
 
 /// A download format GDAL writes at ingest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,68 +57,125 @@ impl GdalFormat {
     }
 }
 
-/// The rows of a version, in stored order.
-pub struct ExportRows<'a> {
+/// What the downloads are made from: a version's data file, read a batch at a time (so that a
+/// large version is never held whole), and what its manifest says of the geometry.
+pub struct ExportSource<'a> {
     pub layer: &'a str,
-    pub ids: &'a ArrayRef,
-    pub columns: Vec<(&'a str, &'a ArrayRef)>,
-    pub wkb: Option<&'a ArrayRef>,
-    /// GeoParquet geometry type names, e.g. `["MultiPolygon"]`.
+    /// The stored GeoParquet file.
+    pub data: &'a Path,
+    /// GeoParquet geometry type names, e.g. `["MultiPolygon"]`; unused for tables.
     pub types: &'a [String],
+    pub spatial: bool,
 }
 
-/// Writes `rows` to `path` in `format`.
-pub fn write(format: GdalFormat, rows: &ExportRows, path: &Path) -> gdal::errors::Result<()> {
+/// Writes the rows of `source` to `path` in `format`.
+pub fn write(format: GdalFormat, source: &ExportSource, path: &Path) -> Result<(), ExportError> {
     let driver = DriverManager::get_driver_by_name(format.driver())?;
     let mut dataset = driver.create_vector_only(path)?;
     match format {
         // One transaction: GeoPackage commits per feature otherwise (orders of magnitude slower).
         GdalFormat::GeoPackage => {
             let mut txn = dataset.start_transaction()?;
-            write_layer(&mut txn, rows)?;
+            write_layer(&mut txn, source)?;
             txn.commit()?;
         }
-        GdalFormat::FlatGeobuf => write_layer(&mut dataset, rows)?,
+        GdalFormat::FlatGeobuf => write_layer(&mut dataset, source)?,
     }
-    dataset.close()
+    Ok(dataset.close()?)
 }
 
-fn write_layer(dataset: &mut GdalDataset, rows: &ExportRows) -> gdal::errors::Result<()> {
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Gdal(#[from] gdal::errors::GdalError),
+    #[error("reading the stored data: {0}")]
+    Parquet(#[from] parquet::errors::ParquetError),
+    #[error("reading the stored data: {0}")]
+    Arrow(#[from] arrow::error::ArrowError),
+}
+
+fn write_layer(dataset: &mut GdalDataset, source: &ExportSource) -> Result<(), ExportError> {
     let mut srs = SpatialRef::from_epsg(4326)?;
     srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    let spatial = rows.wkb.is_some();
+    let spatial = source.spatial;
     let layer = dataset.create_layer(LayerOptions {
-        name: rows.layer,
+        name: source.layer,
         srs: spatial.then_some(&srs),
         ty: if spatial {
-            geometry_type(rows.types)
+            geometry_type(source.types)
         } else {
             OGRwkbGeometryType::wkbNone
         },
         options: None,
     })?;
-    let mut fields: Vec<(&str, &ArrayRef)> = vec![(crate::store::layout::ID_COLUMN, rows.ids)];
-    fields.extend(rows.columns.iter().copied());
-    let names = field_names(&fields.iter().map(|(n, _)| *n).collect::<Vec<_>>());
-    let mut writers = Vec::with_capacity(fields.len());
-    for ((_, array), name) in fields.iter().zip(&names) {
-        let (ty, writer) = FieldWriter::for_array(array.as_ref());
-        FieldDefn::new(name, ty)?.add_to_layer(&layer)?;
-        writers.push(writer);
-    }
-    let wkb = rows.wkb.and_then(|a| a.as_binary_opt::<i32>());
+    // Every stored column but the bbox covering; the geometry last.
+    let builder = ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(source.data)
+            .map_err(|e| parquet::errors::ParquetError::External(Box::new(e)))?,
+    )?;
+    let schema = builder.schema().clone();
+    let roots: Vec<usize> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.name() != BBOX_COLUMN)
+        .map(|(i, _)| i)
+        .collect();
+    let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(8192)
+        .build()?;
+    let columns: Vec<(usize, &str)> = schema
+        .fields()
+        .iter()
+        .filter(|f| f.name() != BBOX_COLUMN && f.name() != GEOMETRY_COLUMN)
+        .enumerate()
+        .map(|(i, f)| (i, f.name().as_str()))
+        .collect();
+    let names = field_names(&columns.iter().map(|(_, n)| *n).collect::<Vec<_>>());
+    let mut defined = false;
     let defn = layer.defn();
-    for row in 0..rows.ids.len() {
-        let mut feature = Feature::new(defn)?;
-        for (i, w) in writers.iter().enumerate() {
-            w.set(&mut feature, i, row)?;
+    for batch in reader {
+        let batch = batch?;
+        let mut writers = Vec::with_capacity(columns.len());
+        for ((_, name), published) in columns.iter().zip(&names) {
+            let array = batch.column_by_name(name).expect("projected").as_ref();
+            let (ty, writer) = FieldWriter::for_array(array);
+            if !defined {
+                FieldDefn::new(published, ty)?.add_to_layer(&layer)?;
+            }
+            writers.push(writer);
         }
-        if let Some(wkb) = wkb
-            && wkb.is_valid(row)
+        defined = true;
+        let wkb = batch
+            .column_by_name(GEOMETRY_COLUMN)
+            .and_then(|a| a.as_binary_opt::<i32>());
+        for row in 0..batch.num_rows() {
+            let mut feature = Feature::new(defn)?;
+            for (i, w) in writers.iter().enumerate() {
+                w.set(&mut feature, i, row)?;
+            }
+            if let Some(wkb) = wkb
+                && wkb.is_valid(row)
+            {
+                feature.set_geometry(Geometry::from_wkb(wkb.value(row))?)?;
+            }
+            feature.create(&layer)?;
+        }
+    }
+    if !defined {
+        // No rows: the columns still, from the schema.
+        for (f, published) in schema
+            .fields()
+            .iter()
+            .filter(|f| f.name() != BBOX_COLUMN && f.name() != GEOMETRY_COLUMN)
+            .zip(&names)
         {
-            feature.set_geometry(Geometry::from_wkb(wkb.value(row))?)?;
+            let empty = arrow::array::new_empty_array(f.data_type());
+            let (ty, _) = FieldWriter::for_array(empty.as_ref());
+            FieldDefn::new(published, ty)?.add_to_layer(&layer)?;
         }
-        feature.create(&layer)?;
     }
     Ok(())
 }

@@ -3,22 +3,25 @@
 //! bbox statistics prune. Tables without geometry are written as plain Parquet.
 //!
 //! This module only prepares batches and metadata; the standard `parquet` writer does the I/O.
+//! [`Writer`] takes the rows group by group (the streamed ingest); [`write`] a whole table.
 
 use std::fs::File;
+use std::io::BufWriter;
 use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Float64Builder, RecordBatch, StructArray};
 use arrow::buffer::NullBuffer;
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow::datatypes::{DataType, Field, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
-use crate::store::layout::{self, BBOX_COLUMN, BBOX_MEMBERS, GEOMETRY_COLUMN, bbox_fields};
+use crate::store::layout::{BBOX_COLUMN, BBOX_MEMBERS, GEOMETRY_COLUMN, bbox_fields};
 
 /// The geometry part of a table to write.
+#[cfg(test)]
 pub struct GeometryToWrite<'a> {
     pub wkb: ArrayRef,
     pub bbox: &'a [Option<[f64; 4]>],
@@ -26,7 +29,13 @@ pub struct GeometryToWrite<'a> {
     pub extent: Option<[f64; 4]>,
 }
 
-fn bbox_array(bbox: &[Option<[f64; 4]>]) -> ArrayRef {
+/// The bbox covering column's field.
+pub fn bbox_field() -> Field {
+    Field::new(BBOX_COLUMN, DataType::Struct(bbox_fields()), true)
+}
+
+/// The bbox covering column of rows with these boxes (null where there is none).
+pub fn bbox_array(bbox: &[Option<[f64; 4]>]) -> ArrayRef {
     let mut builders: [Float64Builder; 4] =
         std::array::from_fn(|_| Float64Builder::with_capacity(bbox.len()));
     for b in bbox {
@@ -43,10 +52,11 @@ fn bbox_array(bbox: &[Option<[f64; 4]>]) -> ArrayRef {
     Arc::new(StructArray::new(bbox_fields(), children, Some(nulls)))
 }
 
-fn geo_metadata(geometry: &GeometryToWrite) -> String {
+/// The `geo` key's value for a geometry column of these types and extent.
+pub fn geo_metadata(types: &[String], extent: Option<[f64; 4]>) -> String {
     let mut column = serde_json::json!({
         "encoding": "WKB",
-        "geometry_types": geometry.types,
+        "geometry_types": types,
         "covering": {
             "bbox": {
                 "xmin": [BBOX_COLUMN, BBOX_MEMBERS[0]],
@@ -57,7 +67,7 @@ fn geo_metadata(geometry: &GeometryToWrite) -> String {
         }
     });
     // No `crs` member: GeoParquet defines its absence as OGC:CRS84, which is what we store.
-    if let Some(extent) = geometry.extent {
+    if let Some(extent) = extent {
         column["bbox"] = serde_json::json!(extent);
     }
     serde_json::json!({
@@ -68,13 +78,15 @@ fn geo_metadata(geometry: &GeometryToWrite) -> String {
     .to_string()
 }
 
+#[cfg(test)]
 fn rows_per_group(rows: usize, geometry: Option<&GeometryToWrite>) -> usize {
     let geometry_bytes = geometry
         .map(|g| g.wkb.get_buffer_memory_size())
         .unwrap_or(0);
-    layout::rows_per_group(geometry_bytes / rows.max(1) + 128)
+    crate::store::layout::rows_per_group(geometry_bytes / rows.max(1) + 128)
 }
 
+#[cfg(test)]
 /// Writes `columns` (id first, then properties), plus geometry and bbox when given, to `path`.
 /// Returns the number of row groups written.
 pub fn write(
@@ -94,34 +106,63 @@ pub fn write(
             true,
         )));
         arrays.push(g.wkb.clone());
-        fields.push(Arc::new(Field::new(
-            BBOX_COLUMN,
-            DataType::Struct(bbox_fields()),
-            true,
-        )));
+        fields.push(Arc::new(bbox_field()));
         arrays.push(bbox_array(g.bbox));
-        metadata.push(KeyValue::new("geo".to_owned(), geo_metadata(g)));
+        metadata.push(KeyValue::new(
+            "geo".to_owned(),
+            geo_metadata(g.types, g.extent),
+        ));
     }
-    let schema = Arc::new(Schema::new(fields));
+    let schema = Arc::new(arrow::datatypes::Schema::new(fields));
     let batch = RecordBatch::try_new(schema.clone(), arrays)?;
-
-    let props = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .set_statistics_enabled(EnabledStatistics::Page)
-        .set_max_row_group_row_count(Some(group_rows))
-        .set_key_value_metadata(Some(metadata))
-        .set_created_by(format!("ontsluit {}", env!("CARGO_PKG_VERSION")))
-        .build();
-    let file = File::create(path)?;
-    let mut writer = ArrowWriter::try_new(file, schema, Some(props))?;
-    // Write group by group so every row group holds exactly `group_rows` rows (the last fewer).
+    let mut writer = Writer::create(path, schema, metadata, group_rows)?;
     let mut offset = 0;
     while offset < rows {
         let len = group_rows.min(rows - offset);
-        writer.write(&batch.slice(offset, len))?;
-        writer.flush()?;
+        writer.write_group(&batch.slice(offset, len))?;
         offset += len;
     }
-    let meta = writer.close()?;
-    Ok(meta.num_row_groups())
+    writer.close()
+}
+
+/// A GeoParquet file written one row group at a time.
+pub struct Writer {
+    inner: ArrowWriter<BufWriter<File>>,
+}
+
+impl Writer {
+    /// `metadata`: the `geo` key for spatial data; `group_rows`: the most rows of a group.
+    pub fn create(
+        path: &Path,
+        schema: SchemaRef,
+        metadata: Vec<KeyValue>,
+        group_rows: usize,
+    ) -> Result<Self, parquet::errors::ParquetError> {
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_statistics_enabled(EnabledStatistics::Page)
+            .set_max_row_group_row_count(Some(group_rows))
+            .set_key_value_metadata(Some(metadata))
+            .set_created_by(format!("ontsluit {}", env!("CARGO_PKG_VERSION")))
+            .build();
+        let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
+        Ok(Writer {
+            inner: ArrowWriter::try_new(file, schema, Some(props))?,
+        })
+    }
+
+    /// Writes `batch` as one row group (at most `group_rows` rows).
+    pub fn write_group(
+        &mut self,
+        batch: &RecordBatch,
+    ) -> Result<(), parquet::errors::ParquetError> {
+        self.inner.write(batch)?;
+        self.inner.flush()
+    }
+
+    /// Finishes the file; returns the number of row groups.
+    pub fn close(self) -> Result<usize, parquet::errors::ParquetError> {
+        let meta = self.inner.close()?;
+        Ok(meta.num_row_groups())
+    }
 }

@@ -466,13 +466,23 @@ fn datetime_millis(feature: &gdal::vector::Feature, idx: usize) -> Option<i64> {
     Some(local - offset_ms)
 }
 
-/// Reads every feature of the source. `progress` is called with (features read, total).
-pub fn read(ds: &Dataset, progress: &dyn Fn(u64, u64)) -> Result<SourceTable, IngestError> {
+/// Reads every feature of the source, handing it on in chunks of at most `chunk_rows` features
+/// (at least one chunk, empty for an empty source), so that a large source is never held whole.
+/// `progress` is called with (features read, total).
+pub fn read(
+    ds: &Dataset,
+    chunk_rows: usize,
+    progress: &dyn Fn(u64, u64),
+    sink: &mut dyn FnMut(SourceTable) -> Result<(), IngestError>,
+) -> Result<(), IngestError> {
     let gdal = open(ds)?;
     let mut layer = layer(ds, &gdal)?;
     let plan = inspect(ds, &layer)?;
     let has_geometry = plan.geometry.is_some();
     let transform = plan.geometry.as_ref().and_then(|g| g.to_crs84.as_ref());
+    let driver = gdal.driver().short_name();
+    let layer_name = layer.name();
+    let crs = plan.crs_label();
 
     // Columns to publish: every source column that is not withheld, under its published name.
     // SAFETY: `c_layer()` is the live OGRLayerH of `layer`, which borrows the open dataset `gdal`
@@ -480,7 +490,7 @@ pub fn read(ds: &Dataset, progress: &dyn Fn(u64, u64)) -> Result<SourceTable, In
     // for a valid layer), owned by the layer: we neither modify nor free it, and use it only in
     // the loop below, while `layer` is alive.
     let c_defn = unsafe { gdal_sys::OGR_L_GetLayerDefn(layer.c_layer()) };
-    let mut kept: Vec<(usize, String, Builder, DataType)> = Vec::new();
+    let mut kept: Vec<(usize, String, OGRFieldType::Type, bool)> = Vec::new();
     for (idx, field) in layer.defn().fields().enumerate() {
         let name = field.name();
         if ds.withhold.contains(&name) {
@@ -493,17 +503,50 @@ pub fn read(ds: &Dataset, progress: &dyn Fn(u64, u64)) -> Result<SourceTable, In
             let fd = gdal_sys::OGR_FD_GetFieldDefn(c_defn, idx as i32);
             gdal_sys::OGR_Fld_GetSubType(fd) == gdal_sys::OGRFieldSubType::OFSTBoolean
         };
-        let (builder, dt) = Builder::for_ogr(field.field_type(), boolean);
-        kept.push((idx, name, builder, dt));
+        kept.push((idx, name, field.field_type(), boolean));
     }
-
-    let total = layer.feature_count();
+    let new_builders = || -> Vec<Builder> {
+        kept.iter()
+            .map(|(_, _, ty, boolean)| Builder::for_ogr(*ty, *boolean).0)
+            .collect()
+    };
+    // One chunk's columns, handed on and started afresh every `chunk_rows` features.
+    let mut builders = new_builders();
     let mut wkb = Vec::new();
     let mut bbox = Vec::new();
     let mut types: Vec<String> = Vec::new();
+    let mut chunk = 0usize;
+    let mut emitted = false;
+    let mut emit = |builders: Vec<Builder>,
+                    wkb: Vec<Option<Vec<u8>>>,
+                    bbox: Vec<Option<[f64; 4]>>,
+                    mut types: Vec<String>,
+                    rows: usize|
+     -> Result<(), IngestError> {
+        let mut fields = Vec::with_capacity(kept.len());
+        let mut source_names = Vec::with_capacity(kept.len());
+        for ((_, name, ty, boolean), builder) in kept.iter().zip(builders) {
+            let dt = Builder::for_ogr(*ty, *boolean).1;
+            let published = ds.published_name(name).to_owned();
+            fields.push((Arc::new(Field::new(published, dt, true)), builder.finish()));
+            source_names.push(name.clone());
+        }
+        types.sort();
+        sink(SourceTable {
+            driver: driver.clone(),
+            layer: layer_name.clone(),
+            crs: crs.clone(),
+            fields,
+            source_names,
+            geometry: has_geometry.then_some(GeometryColumn { wkb, bbox, types }),
+            rows,
+        })
+    };
+
+    let total = layer.feature_count();
     let mut rows = 0usize;
     for feature in layer.features() {
-        for (idx, name, builder, _) in kept.iter_mut() {
+        for ((idx, name, _, _), builder) in kept.iter().zip(builders.iter_mut()) {
             // The gdal crate's `field()` reads an *unset* field (a key absent from a GeoJSON
             // feature, an empty CSV cell) as 0: check set-and-not-null first.
             // SAFETY: `c_feature()` is the live OGRFeatureH of `feature`, borrowed for this loop
@@ -557,29 +600,27 @@ pub fn read(ds: &Dataset, progress: &dyn Fn(u64, u64)) -> Result<SourceTable, In
             }
         }
         rows += 1;
+        chunk += 1;
+        if chunk == chunk_rows {
+            emit(
+                std::mem::replace(&mut builders, new_builders()),
+                std::mem::take(&mut wkb),
+                std::mem::take(&mut bbox),
+                std::mem::take(&mut types),
+                chunk,
+            )?;
+            emitted = true;
+            chunk = 0;
+        }
         if rows.is_multiple_of(512) {
             progress(rows as u64, total);
         }
     }
     progress(rows as u64, total);
-
-    let mut fields = Vec::with_capacity(kept.len());
-    let mut source_names = Vec::with_capacity(kept.len());
-    for (_, name, builder, dt) in kept {
-        let published = ds.published_name(&name).to_owned();
-        fields.push((Arc::new(Field::new(published, dt, true)), builder.finish()));
-        source_names.push(name);
+    if chunk > 0 || !emitted {
+        emit(builders, wkb, bbox, types, chunk)?;
     }
-    types.sort();
-    Ok(SourceTable {
-        driver: gdal.driver().short_name(),
-        layer: layer.name(),
-        crs: plan.crs_label(),
-        fields,
-        source_names,
-        geometry: has_geometry.then_some(GeometryColumn { wkb, bbox, types }),
-        rows,
-    })
+    Ok(())
 }
 
 /// Builds a binary array of WKB (used by the writer).

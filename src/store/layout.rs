@@ -24,6 +24,8 @@ pub fn bbox_fields() -> Fields {
 
 /// A version's data: GeoParquet 1.1 (plain Parquet for tables).
 pub const DATA_FILE: &str = "data.parquet";
+/// A version's id index: id hash → (row group, row), sorted (see `store::id_index`).
+pub const ID_INDEX_FILE: &str = "ids.idx";
 /// A version's manifest.
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// A dataset's pointer to its current version.

@@ -5,12 +5,14 @@
 //! {dataset}/current              the current version number (replaced atomically)
 //! {dataset}/v000007/data.parquet GeoParquet 1.1 (or plain Parquet for tables)
 //! {dataset}/v000007/manifest.json
+//! {dataset}/v000007/ids.idx      feature id → row group and row (`id_index`)
 //! {dataset}/.staging-*/          a version being written; never read
 //! ```
 //! Invariants: a version directory is complete before it gets its final name (rename is atomic),
 //! and `current` only ever names a complete version; a failed or killed ingest leaves the previous
 //! version serving. Versions are immutable once written.
 
+pub mod id_index;
 pub mod layout;
 mod manifest;
 
@@ -195,6 +197,11 @@ impl Store {
 impl Staging {
     pub fn version(&self) -> u64 {
         self.version
+    }
+
+    /// The staging directory (also for temporary files, removed with it).
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// Where the data file is to be written.

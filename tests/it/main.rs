@@ -14,6 +14,7 @@ mod dcat;
 mod filter;
 mod formats;
 mod ingest;
+mod ingest_scale;
 mod ogc;
 mod pages;
 mod pruning;

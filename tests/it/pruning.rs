@@ -30,7 +30,7 @@ async fn bbox_statistics_select_row_groups_and_subsets_skip_the_rest() {
         "9793 lights make several row groups, not {groups}"
     );
     assert_eq!(index.bboxes.len(), groups);
-    assert_eq!(index.ids.len(), 9793);
+    assert_eq!(index.id_count(), 9793);
 
     // Every row lies in its group's box (rows are read in order, group by group).
     let sizes: Vec<usize> = reader

@@ -1,0 +1,84 @@
+//! The streamed ingest: limits small enough to force many chunks and spilled sorted runs must
+//! store the version that one run held in memory stores: the same ids in the same order in the
+//! same row groups (the same data file, byte for byte) and the same id index.
+
+use ontsluit::catalog::DatasetId;
+use ontsluit::ingest::{self, Limits, Outcome};
+use ontsluit::store::Store;
+use ontsluit::store::layout::{DATA_FILE, ID_INDEX_FILE};
+use parquet::file::reader::{FileReader, SerializedFileReader};
+
+use crate::common::*;
+
+#[test]
+fn spilled_runs_store_the_same_version_as_one_run_in_memory() {
+    let catalog = repo_catalog();
+    let dir = tempfile::tempdir().unwrap();
+    let whole = Store::new(dir.path().join("whole"));
+    let spilled = Store::new(dir.path().join("spilled"));
+    let small = Limits {
+        chunk_rows: 97,
+        run_bytes: 16 << 10,
+    };
+    // String, composite, integer and content keys; drop-identical duplicates; a temporal column;
+    // RD New reprojected; a table without geometry.
+    for id in [
+        "parkeerfaciliteiten",
+        "laadpunten",
+        "lichtmasten",
+        "rustpunten",
+        "adressen",
+        "gebiedsindelingen_gemeenten",
+        "natura2000",
+    ] {
+        let ds = catalog.dataset(id).unwrap();
+        let a = ingest::ingest(ds, &whole, false, &|_, _| {}).unwrap();
+        let b = ingest::ingest_with(ds, &spilled, false, &|_, _| {}, small).unwrap();
+        let strip = |o: &Outcome| match o {
+            Outcome::Written {
+                version,
+                rows,
+                bytes,
+                row_groups,
+                dropped_duplicates,
+                changes,
+                ..
+            } => (
+                *version,
+                *rows,
+                *bytes,
+                *row_groups,
+                *dropped_duplicates,
+                changes.clone(),
+            ),
+            other => panic!("{id}: {other:?}"),
+        };
+        assert_eq!(strip(&a), strip(&b), "{id}");
+        let (_, rows, _, row_groups, _, _) = strip(&a);
+        assert!(rows > 0, "{id}");
+        let did = DatasetId::parse(id).unwrap();
+        let (ma, mb) = (
+            whole.current_manifest(&did).unwrap().unwrap(),
+            spilled.current_manifest(&did).unwrap().unwrap(),
+        );
+        assert_eq!(
+            ma.data_sha256, mb.data_sha256,
+            "{id}: the data files differ"
+        );
+        assert_eq!(
+            (ma.geometry, ma.temporal, ma.columns),
+            (mb.geometry, mb.temporal, mb.columns)
+        );
+        let file = |s: &Store, name: &str| std::fs::read(s.file_path(&did, 1, name)).unwrap();
+        assert_eq!(
+            file(&whole, ID_INDEX_FILE),
+            file(&spilled, ID_INDEX_FILE),
+            "{id}"
+        );
+        let reader = SerializedFileReader::new(
+            std::fs::File::open(whole.file_path(&did, 1, DATA_FILE)).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(reader.metadata().num_row_groups(), row_groups, "{id}");
+    }
+}
