@@ -20,7 +20,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN_RELEASE := $(CARGO_TARGET_DIR)/release/ontsluit
 BIN_DEBUG := $(CARGO_TARGET_DIR)/debug/ontsluit
 
-.PHONY: run test deps test-deps venv build release ingest serve check fmt lint rust-tests client-tests bench bench-load fuzz fuzz-wkb clean node assets browser-tests
+.PHONY: run test deps test-deps venv build release ingest serve check fmt lint rust-tests client-tests bench bench-load bench-scale fuzz fuzz-wkb clean node assets browser-tests
 
 ## run: install what is missing, build (release) and the web assets, ingest the catalog, serve on $(BIND)
 run: deps assets release
@@ -141,6 +141,16 @@ fuzz-wkb:
 bench-load: deps assets release
 	$(call apt_install,apache2-utils)
 	scripts/bench-load.sh $(BIN_RELEASE) $${N:-2000} $${C:-4}
+
+## bench-scale: 10 million address points and 1 million polygons generated from the shared data
+## (benches/data, once per size into BENCH_DATA), ingested by the release binary and by
+## `ogr2ogr -f GPKG`, then served: prints times, peak RSS and idle RSS per feature (not in `make test`)
+BENCH_DATA ?= $(HOME)/.cache/ontsluit/bench-data
+bench-scale: deps release
+	$(call apt_install,curl)
+	cargo build --release --example bench_data
+	benches/data/bench-scale.sh $(BIN_RELEASE) $(CARGO_TARGET_DIR)/release/examples/bench_data \
+	  $(BENCH_DATA) $${POINTS:-10000000} $${POLYGONS:-1000000} $${SEED:-1}
 
 ## bench: criterion benches (optimised build; not part of `make test`)
 bench:
