@@ -423,6 +423,7 @@ fn write_staged(
         },
         |e| fail("ordering the rows", &e),
     )?;
+    sort::remove_spill_files(staging.dir()).map_err(|e| fail("removing spill files", &e))?;
     let row_groups = writer.close().map_err(parquet_err)?;
     id_index::write(&staging.file_path(ID_INDEX_FILE), &mut ids)
         .map_err(|e| fail("writing the id index", &e))?;

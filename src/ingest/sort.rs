@@ -69,6 +69,10 @@ pub struct Sorter {
     buffered_bytes: usize,
     spill: Option<(PathBuf, StreamWriter<BufWriter<File>>)>,
     spilled_rows: usize,
+    /// Bytes and rows of the chunks as they arrived (batches read back from a spill file share
+    /// one buffer per message, so their own sizes overstate them): the size of a run in rows.
+    pushed_bytes: usize,
+    pushed_rows: usize,
 }
 
 impl Sorter {
@@ -82,11 +86,16 @@ impl Sorter {
             buffered_bytes: 0,
             spill: None,
             spilled_rows: 0,
+            pushed_bytes: 0,
+            pushed_rows: 0,
         }
     }
 
     pub fn push(&mut self, batch: RecordBatch) -> Result<(), SortError> {
-        self.buffered_bytes += batch.get_array_memory_size();
+        let bytes = batch.get_array_memory_size();
+        self.buffered_bytes += bytes;
+        self.pushed_bytes += bytes;
+        self.pushed_rows += batch.num_rows();
         self.buffered.push(batch);
         if self.buffered_bytes > self.run_bytes {
             self.spill_buffered()?;
@@ -133,8 +142,10 @@ impl Sorter {
         let mut runs = Vec::new();
         let file = File::open(&path).map_err(io(&path))?;
         let reader = StreamReader::try_new(BufReader::with_capacity(1 << 20, file), None)?;
+        let row_bytes = (self.pushed_bytes / self.pushed_rows.max(1)).max(1);
+        let run_rows = (self.run_bytes / row_bytes).max(1);
         let mut pending: Vec<RecordBatch> = Vec::new();
-        let mut pending_bytes = 0usize;
+        let mut pending_rows = 0usize;
         let mut rows_done = 0usize;
         let mut flush = |pending: &mut Vec<RecordBatch>, runs: &mut Vec<Run>| {
             let sorted = order.sort(pending)?;
@@ -152,11 +163,11 @@ impl Sorter {
         };
         for batch in reader {
             let batch = batch?;
-            pending_bytes += batch.get_array_memory_size();
+            pending_rows += batch.num_rows();
             pending.push(batch);
-            if pending_bytes > self.run_bytes {
+            if pending_rows >= run_rows {
                 flush(&mut pending, &mut runs)?;
-                pending_bytes = 0;
+                pending_rows = 0;
             }
         }
         if !pending.is_empty() {
@@ -243,6 +254,18 @@ fn with_key(batch: RecordBatch, key: ArrayRef) -> Result<RecordBatch, ArrowError
     let mut columns = batch.columns().to_vec();
     columns.push(key);
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+}
+
+/// Removes the spill files from `dir` (the staging directory, which becomes the version).
+pub fn remove_spill_files(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with("spill-") && name.ends_with(".arrows") {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
 }
 
 /// A sorted run: batches with the key column last.

@@ -82,3 +82,68 @@ fn spilled_runs_store_the_same_version_as_one_run_in_memory() {
         assert_eq!(reader.metadata().num_row_groups(), row_groups, "{id}");
     }
 }
+
+/// Feature by id through the on-disk index, and through the index built in memory for a version
+/// written before the index file existed.
+#[test]
+fn features_are_found_with_the_index_file_and_without_it() {
+    use arrow::array::{Array, AsArray};
+    use ontsluit::engine::RowGroupIndex;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    let dir = tempfile::tempdir().unwrap();
+    ingest_all(&repo_catalog(), dir.path(), &["lichtmasten"]);
+    let store = Store::new(dir.path());
+    let did = DatasetId::parse("lichtmasten").unwrap();
+    let path = store.data_path(&did, 1);
+    let ids: Vec<String> =
+        ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).unwrap())
+            .unwrap()
+            .build()
+            .unwrap()
+            .flat_map(|b| {
+                let b = b.unwrap();
+                let a = b.column_by_name("id").unwrap().as_string::<i32>().clone();
+                (0..a.len())
+                    .map(move |i| a.value(i).to_owned())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+    assert_eq!(ids.len(), 9793);
+    let check = |index: &RowGroupIndex| {
+        for id in ids.iter().step_by(97).chain(ids.last()) {
+            let batch = index.read_feature(&path, id).unwrap().unwrap();
+            let found = batch
+                .column_by_name("id")
+                .unwrap()
+                .as_string::<i32>()
+                .value(0)
+                .to_owned();
+            assert_eq!(&found, id);
+        }
+        assert!(
+            index
+                .read_feature(&path, "no such light")
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(index.id_count(), 9793);
+    };
+    let on_disk = RowGroupIndex::read(&path).unwrap();
+    check(&on_disk);
+    // A fence of one hash per 256 ids: well under a byte per feature.
+    assert!(
+        on_disk.id_index_bytes() * 8 < 9793,
+        "{}",
+        on_disk.id_index_bytes()
+    );
+
+    std::fs::remove_file(store.file_path(&did, 1, ID_INDEX_FILE)).unwrap();
+    let built = RowGroupIndex::read(&path).unwrap();
+    check(&built);
+    assert!(
+        built.id_index_bytes() <= 16 * 9793,
+        "{}",
+        built.id_index_bytes()
+    );
+}
