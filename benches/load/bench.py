@@ -218,6 +218,8 @@ def servers_of(spec, endpoints):
 # --- timing -----------------------------------------------------------------------------------
 def wrk_seconds(text):
     m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if m is None:
+        raise Mismatch(f"cannot read wrk's latency {text!r}")
     value, unit = float(m.group(1)), m.group(2)
     return value * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
 
@@ -240,10 +242,13 @@ def run_wrk(method, url, body, html, seconds, connections, cpu):
     errors = re.search(r"Socket errors: (.*)", out)
     if bad or (errors and re.search(r"[1-9]", errors.group(1))):
         raise Mismatch(f"wrk reported failures for {url}:\n{out}")
+    n = int(re.search(r"(\d+) requests in", out).group(1))
+    if n == 0:
+        raise Mismatch(f"no request to {url} finished within {seconds} s; give it more --seconds:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = wrk_seconds(re.search(r"50%\s+(\S+)", out).group(1))
     p99 = wrk_seconds(re.search(r"99%\s+(\S+)", out).group(1))
-    return {"rps": rps, "p50": p50, "p99": p99}
+    return {"rps": rps, "p50": p50, "p99": p99, "n": n}
 
 
 # --- report -----------------------------------------------------------------------------------
@@ -267,10 +272,14 @@ def fmt_ms(s):
     return f"{ms:.2f}" if ms < 10 else f"{ms:.1f}" if ms < 100 else f"{ms:.0f}"
 
 
+def fmt_rps(rps):
+    return f"{rps:.0f}" if rps >= 100 else f"{rps:.1f}" if rps >= 10 else f"{rps:.2f}"
+
+
 def table(results, kinds, endpoints):
     lines = [
-        "| request | server | req/s | p50 ms | p99 ms | ontsluit ÷ server (req/s) |",
-        "|---|---|---:|---:|---:|---:|",
+        "| request | server | requests | req/s | p50 ms | p99 ms | ontsluit ÷ server (req/s) |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     for kind, spec in kinds.items():
         ours = results.get((kind, "ontsluit"))
@@ -278,9 +287,9 @@ def table(results, kinds, endpoints):
             r = results.get((kind, server))
             if r is None:
                 continue
-            ratio = "" if server == "ontsluit" or ours is None else f"{ours['rps'] / r['rps']:.2f}×"
+            ratio = "" if server == "ontsluit" or ours is None else f"{ours['rps'] / r['rps']:.1f}×"
             lines.append(
-                f"| {kind} | {server} | {r['rps']:.0f} | {fmt_ms(r['p50'])} | {fmt_ms(r['p99'])} | {ratio} |"
+                f"| {kind} | {server} | {r['n']} | {fmt_rps(r['rps'])} | {fmt_ms(r['p50'])} | {fmt_ms(r['p99'])} | {ratio} |"
             )
     return "\n".join(lines)
 
@@ -321,6 +330,7 @@ def main():
     except Mismatch as e:
         sys.exit(f"CORRECTNESS CHECK FAILED: {e}")
 
+    load_before = open("/proc/loadavg").read().split()[:3]
     cpu = os.cpu_count() - 1  # the load generator's core
     results = {}
     started = time.time()
@@ -329,12 +339,19 @@ def main():
             method, url, body = request_for(kind, spec, server, endpoints[server])
             html = spec.get("html", False)
             if args.warmup:
-                run_wrk(method, url, body, html, args.warmup, args.connections, cpu)
-            r = run_wrk(method, url, body, html, args.seconds, args.connections, cpu)
+                try:
+                    run_wrk(method, url, body, html, args.warmup, args.connections, cpu)
+                except Mismatch:
+                    pass  # a slow server may finish nothing within the warm-up
+            try:
+                r = run_wrk(method, url, body, html, args.seconds, args.connections, cpu)
+            except Mismatch as e:
+                sys.exit(f"TIMING FAILED: {kind} on {server}: {e}")
             results[(kind, server)] = r
-            print(f"  {kind:<52} {server:<10} {r['rps']:>9.0f} req/s  p50 {fmt_ms(r['p50']):>6} ms  "
+            print(f"  {kind:<52} {server:<10} {fmt_rps(r['rps']):>9} req/s  p50 {fmt_ms(r['p50']):>6} ms  "
                   f"p99 {fmt_ms(r['p99']):>6} ms", flush=True)
     elapsed = time.time() - started
+    load_after = open("/proc/loadavg").read().split()[:3]
 
     versions = [l.strip().split("=", 1) for l in open(args.versions) if "=" in l]
     ogc_kinds = {k: v for k, v in kinds.items() if v.get("group") == "ogc"}
@@ -350,6 +367,7 @@ def main():
         ogc=table(results, ogc_kinds, endpoints) if ogc_kinds else "(not run)",
         sql=table(results, sql_kinds, endpoints) if sql_kinds else "(not run)",
         command=os.environ.get("BENCH_COMMAND", "benches/load/run.sh BIN"),
+        load=f"{' '.join(load_before)} before, {' '.join(load_after)} after",
     )
     print()
     print(report)
@@ -374,7 +392,8 @@ and server after a 1 s warm-up. Responses are not compressed (wrk asks for no en
 
 Run of {date} ({elapsed:.1f} minutes of load), command: `{command}`
 
-Machine: {machine}
+Machine: {machine}; load average (1, 5, 15 min) {load}: other work on the machine
+during the run lowers every server's figures, so compare runs made under a similar load.
 
 Versions:
 {versions}
@@ -394,6 +413,9 @@ Notes: pygeoapi's GeoJSON provider reads and parses its file on every request (i
 behaviour; its SQLite/GeoPackage provider needs SpatiaLite loaded into Python 3.12, which the
 pyenv build here cannot do). MapServer 8.0 has no CQL2 and no queryables as query parameters;
 pygeoapi's GeoJSON provider filters by property but not by CQL2. ROAPI has no spatial functions.
+gunicorn's sync workers (pygeoapi) close the connection after each response, so pygeoapi's figures
+include a TCP connect per request. Datasette's spatial queries use the R*Tree index explicitly
+(`rowid IN (SELECT pkid FROM idx_<table>_geometry WHERE …)`), as SpatiaLite requires.
 """
 
 if __name__ == "__main__":
