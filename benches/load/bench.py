@@ -294,6 +294,34 @@ def table(results, kinds, endpoints):
     return "\n".join(lines)
 
 
+def goals(results, kinds, endpoints):
+    """Issue 13's targets: every OGC kind ≥ 2× MapServer and ≥ 10× pygeoapi, every SQL query
+    ≥ 2× the best of Datasette and ROAPI, feature by id p50 under 0.5 ms."""
+    lines = []
+    for kind, spec in kinds.items():
+        ours = results.get((kind, "ontsluit"))
+        if ours is None:
+            continue
+        if spec.get("group") == "ogc":
+            for peer, factor in (("mapserver", 2), ("pygeoapi", 10)):
+                r = results.get((kind, peer))
+                if r:
+                    ratio = ours["rps"] / r["rps"]
+                    lines.append(f"| {kind} | ≥ {factor}× {peer} | {ratio:.1f}× | {'yes' if ratio >= factor else 'no'} |")
+            if kind == "feature by id":
+                p50 = ours["p50"] * 1000
+                lines.append(f"| {kind} | p50 < 0.5 ms | {p50:.2f} ms | {'yes' if p50 < 0.5 else 'no'} |")
+        else:
+            peers = [(s, results[(kind, s)]) for s in ("datasette", "roapi") if (kind, s) in results]
+            if peers:
+                best, r = max(peers, key=lambda p: p[1]["rps"])
+                ratio = ours["rps"] / r["rps"]
+                lines.append(f"| {kind} | ≥ 2× the best peer ({best}) | {ratio:.1f}× | {'yes' if ratio >= 2 else 'no'} |")
+    met = sum(line.endswith("yes |") for line in lines)
+    head = [f"{met} of {len(lines)} met.", "", "| request | goal | measured | met |", "|---|---|---:|---|"]
+    return "\n".join(head + lines)
+
+
 def support(kinds, endpoints):
     rows = []
     for server in endpoints:
@@ -366,6 +394,7 @@ def main():
         support=support(kinds, endpoints),
         ogc=table(results, ogc_kinds, endpoints) if ogc_kinds else "(not run)",
         sql=table(results, sql_kinds, endpoints) if sql_kinds else "(not run)",
+        goals=goals(results, kinds, endpoints),
         command=os.environ.get("BENCH_COMMAND", "benches/load/run.sh BIN"),
         load=f"{' '.join(load_before)} before, {' '.join(load_after)} after",
     )
@@ -408,6 +437,10 @@ What each peer serves here:
 ## SQL
 
 {sql}
+
+## Goals of issue 13
+
+{goals}
 
 Notes: pygeoapi's GeoJSON provider reads and parses its file on every request (its documented
 behaviour; its SQLite/GeoPackage provider needs SpatiaLite loaded into Python 3.12, which the

@@ -103,8 +103,9 @@ done
 # SpatiaLite: geometry column `geometry` with an R*Tree index (idx_<table>_geometry).
 db=$work/bench.sqlite
 for t in $spatial kerncijfers_gemeenten; do
-  ogr2ogr -f SQLite -dsco SPATIALITE=YES -update -append -nln "$t" -lco GEOMETRY_NAME=geometry \
-    -lco SPATIAL_INDEX=YES -lco FID=fid "$db" "$(gpkg $t)" "$t"
+  if [ -e "$db" ]; then mode=(-update); else mode=(-dsco SPATIALITE=YES); fi
+  ogr2ogr -f SQLite "${mode[@]}" -nln "$t" -lco GEOMETRY_NAME=geometry -lco SPATIAL_INDEX=YES \
+    -lco FID=fid "$db" "$(gpkg $t)" "$t"
 done
 # ROAPI reads the stored GeoParquet itself (geometry as binary; it has no spatial functions).
 for t in gemeenten lichtmasten kerncijfers_gemeenten; do
