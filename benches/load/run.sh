@@ -8,23 +8,27 @@
 # Usage: benches/load/run.sh BIN [--seconds N] [--servers a,b,…] [--kinds k1,k2,…] [--out FILE]
 #   BIN        the ontsluit binary to measure (e.g. target/release/ontsluit)
 #   --seconds  timed seconds per request kind and server (default 8)
+#   --connections  wrk's connections, all kept alive (default 2)
 #   --servers  a subset of ontsluit,pygeoapi,mapserver,datasette,roapi (default: all)
 #   --kinds    a subset of the request kinds (names as in bench.py; default: all)
 #   --out      where the Markdown report goes (default docs/performance.md; `-` for stdout only)
 # `make bench-load` runs this with the release binary.
 set -euo pipefail
 
+invocation="benches/load/run.sh $*"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 bin=$(realpath "${1:?usage: run.sh BIN [--seconds N] [--servers …] [--kinds …] [--out FILE]}")
 shift
 seconds=8
+connections=2
 servers=ontsluit,pygeoapi,mapserver,datasette,roapi
 kinds=""
 out="$root/docs/performance.md"
 while [ $# -gt 0 ]; do
   case $1 in
     --seconds) seconds=$2; shift 2 ;;
+    --connections) connections=$2; shift 2 ;;
     --servers) servers=$2; shift 2 ;;
     --kinds) kinds=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
@@ -58,7 +62,11 @@ fi
 # pygeoapi 0.22+ needs Python 3.12: pyenv's, installed when absent.
 py312() {
   local root_dir v
-  command -v pyenv >/dev/null || { echo "pygeoapi needs Python 3.12: install pyenv or python3.12" >&2; return 1; }
+  if ! command -v pyenv >/dev/null; then
+    python3.12 -V >/dev/null 2>&1 || { echo "pygeoapi needs Python 3.12: install pyenv or python3.12" >&2; return 1; }
+    command -v python3.12
+    return 0
+  fi
   root_dir=$(pyenv root)
   v=$(ls -d "$root_dir"/versions/3.12.* 2>/dev/null | sort -V | tail -1)
   if [ -z "$v" ]; then
@@ -203,6 +211,7 @@ versions=$work/versions.txt
   echo "wrk=$(wrk -v 2>&1 | head -1 | awk '{print $2}')"
 } >"$versions"
 
-bench_args=(--seconds "$seconds" --versions "$versions" --out "$out")
+bench_args=(--seconds "$seconds" --connections "$connections" --versions "$versions" --out "$out")
+export BENCH_COMMAND=${BENCH_COMMAND:-$invocation}
 [ -n "$kinds" ] && bench_args+=(--kinds "$kinds")
 python3 "$here/bench.py" "${bench_args[@]}" "${endpoints[@]}"
