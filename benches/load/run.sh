@@ -214,4 +214,8 @@ versions=$work/versions.txt
 bench_args=(--seconds "$seconds" --connections "$connections" --versions "$versions" --out "$out")
 export BENCH_COMMAND=${BENCH_COMMAND:-$invocation}
 [ -n "$kinds" ] && bench_args+=(--kinds "$kinds")
-python3 "$here/bench.py" "${bench_args[@]}" "${endpoints[@]}"
+# In the background and waited for, so that an interrupt stops it and the servers at once (bash
+# runs a trap only after a foreground command ends).
+setsid python3 "$here/bench.py" "${bench_args[@]}" "${endpoints[@]}" &
+pids+=($!)
+wait $!
