@@ -98,7 +98,8 @@ has roapi && venv "$cache/roapi-venv" /usr/bin/python3 roapi
 rm -rf "$work"
 mkdir -p "$work"/{ontsluit,geojson,shp,roapi,logs,run}
 echo "ingesting benches/load/catalog.toml with $bin"
-timeout 600 "$bin" ingest --catalog "$here/catalog.toml" --data-dir "$work/ontsluit" >"$work/logs/ingest.log" 2>&1
+timeout 600 "$bin" ingest --catalog "$here/catalog.toml" --data-dir "$work/ontsluit" >"$work/logs/ingest.log" 2>&1 ||
+  { tail -20 "$work/logs/ingest.log" >&2; exit 1; }
 spatial="gemeenten buurten lichtmasten laadpunten"
 gpkg() { echo "$work/ontsluit/$1/current/data.gpkg"; }
 [ -e "$(gpkg gemeenten)" ] || gpkg() { ls -d "$work/ontsluit/$1"/v*/data.gpkg | tail -1; }
@@ -128,7 +129,8 @@ cleanup() {
   sleep 0.5
   for p in "${pids[@]}"; do kill -KILL -- "-$p" 2>/dev/null || true; done
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 start() { # start NAME CMD…: its own process group, so that every worker is stopped on exit
   local name=$1
