@@ -246,8 +246,10 @@ def run_wrk(method, url, body, html, seconds, connections, cpu):
     if n == 0:
         raise Mismatch(f"no request to {url} finished within {seconds} s; give it more --seconds:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = wrk_seconds(re.search(r"50%\s+(\S+)", out).group(1))
-    p99 = wrk_seconds(re.search(r"99%\s+(\S+)", out).group(1))
+    # The distribution's own lines: the thread stats above also end in percentages.
+    dist = out.split("Latency Distribution", 1)[1]
+    p50 = wrk_seconds(re.search(r"^\s*50%\s+(\S+)", dist, re.M).group(1))
+    p99 = wrk_seconds(re.search(r"^\s*99%\s+(\S+)", dist, re.M).group(1))
     return {"rps": rps, "p50": p50, "p99": p99, "n": n}
 
 
