@@ -136,9 +136,12 @@ fuzz-wkb:
 	cd fuzz && RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$(HOME)/.cache/ontsluit/target-fuzz \
 	  cargo fuzz run wkb_read -- -max_total_time=$(FUZZ_SECONDS) -malloc_limit_mb=256
 
-## bench-load: the pages and "what is here" over HTTP under load (ApacheBench against the release
-## binary on the repo catalog; not part of `make test`)
+## bench-load: the release binary under load against its peers (pygeoapi, MapServer, Datasette,
+## ROAPI; benches/load/run.sh installs them; LOAD_SECONDS per request kind; writes
+## docs/performance.md), then the pages and "what is here" (ApacheBench); not part of `make test`
+LOAD_SECONDS ?= 8
 bench-load: deps assets release
+	BENCH_COMMAND="make bench-load LOAD_SECONDS=$(LOAD_SECONDS)" benches/load/run.sh $(BIN_RELEASE) --seconds $(LOAD_SECONDS)
 	$(call apt_install,apache2-utils)
 	scripts/bench-load.sh $(BIN_RELEASE) $${N:-2000} $${C:-4}
 
