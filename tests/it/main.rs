@@ -11,6 +11,7 @@ mod binary;
 mod common;
 mod crs;
 mod dcat;
+mod direct;
 mod filter;
 mod formats;
 mod ingest;
