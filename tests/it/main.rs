@@ -12,6 +12,7 @@ mod common;
 mod crs;
 mod dcat;
 mod direct;
+mod document_cache;
 mod filter;
 mod formats;
 mod ingest;
