@@ -121,13 +121,15 @@ fn benches(c: &mut Criterion) {
         })
     });
 
+    // One router, as a server has: building it is not part of a request.
+    let router = ontsluit::app(Arc::clone(&state));
     let request = |uri: String| {
-        let state = Arc::clone(&state);
+        let router = router.clone();
         move || {
-            let state = Arc::clone(&state);
+            let router = router.clone();
             let uri = uri.clone();
             async move {
-                let response = ontsluit::app(state)
+                let response = router
                     .oneshot(Request::get(uri.as_str()).body(Body::empty()).unwrap())
                     .await
                     .unwrap();
@@ -177,10 +179,27 @@ fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("requests");
     for (name, uri) in [
         ("landing page", "/ogc/v1"),
+        ("conformance", "/ogc/v1/conformance"),
         ("collections", "/ogc/v1/collections"),
+        ("one collection", "/ogc/v1/collections/lichtmasten"),
+        ("queryables", "/ogc/v1/collections/lichtmasten/queryables"),
+        ("OpenAPI", "/ogc/v1/api"),
+        ("DCAT catalog (JSON-LD)", "/catalog?f=jsonld"),
         (
             "first page, limit 10",
             "/ogc/v1/collections/lichtmasten/items",
+        ),
+        (
+            "page of 100",
+            "/ogc/v1/collections/lichtmasten/items?limit=100",
+        ),
+        (
+            "bbox page, limit 10",
+            "/ogc/v1/collections/lichtmasten/items?bbox=5.115,52.085,5.125,52.092",
+        ),
+        (
+            "property filter, limit 10",
+            "/ogc/v1/collections/lichtmasten/items?MASTLENGTE=8",
         ),
         (
             "deep page, offset 9000",

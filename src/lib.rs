@@ -178,5 +178,6 @@ pub async fn state(
         engine,
         sql: sql::SqlService::new(settings.sql.clone()),
         settings,
+        documents: http::cache::DocumentCache::default(),
     }))
 }

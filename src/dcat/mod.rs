@@ -141,26 +141,57 @@ async fn catalog(
     let mut allowed = vec!["f"];
     allowed.extend(search::PARAMETERS);
     let (params, format) = request(&headers, q.as_deref(), &allowed)?;
-    let search = search::Search::from_params(&params)?;
-    let versions = current_versions(&state, None).await;
-    let entries = entries(&state, &versions);
-    if format == Format::Html {
-        let lang = params.lang(&headers);
-        let ui = crate::html::ui::for_lang(lang);
-        let chrome = Chrome::new(&state, lang, "/catalog", q.as_deref(), ui.catalog)
-            .crumb(ui.catalog, None)
-            .description(lang.pick(&state.catalog.description));
-        let chrome = rdf_alternates(chrome, &state.url("/catalog"));
-        let page = html::catalog_page(&state, chrome, &entries, &search);
-        return Ok(with_links(
-            crate::html::respond(lang, &page)?,
-            format,
-            &state.url("/catalog"),
-        ));
+    let lang = params.lang(&headers);
+    let key = document_key(&state, "/catalog", q.as_deref(), format, lang);
+    let build = async {
+        let search = search::Search::from_params(&params)?;
+        let versions = current_versions(&state, None).await;
+        let entries = entries(&state, &versions);
+        if format == Format::Html {
+            let ui = crate::html::ui::for_lang(lang);
+            let chrome = Chrome::new(&state, lang, "/catalog", q.as_deref(), ui.catalog)
+                .crumb(ui.catalog, None)
+                .description(lang.pick(&state.catalog.description));
+            let chrome = rdf_alternates(chrome, &state.url("/catalog"));
+            let page = html::catalog_page(&state, chrome, &entries, &search);
+            return Ok(with_links(
+                crate::html::respond(lang, &page)?,
+                format,
+                &state.url("/catalog"),
+            ));
+        }
+        // The RDF describes the datasets the search finds (all without one).
+        let found: Vec<Entry> = entries.into_iter().filter(|e| search.matches(e)).collect();
+        represent(&state, Scope::Catalog(&found), format)
+    };
+    state.documents.serve(key, &headers, build).await
+}
+
+/// The cache key of a DCAT document: besides the served versions, DCAT describes what only the
+/// store knows (datasets that are not public, first versions, the version list), so the key
+/// also holds the modification times of the datasets' directories, which every switch,
+/// new version and removal changes.
+fn document_key(
+    state: &SharedState,
+    path: &str,
+    query: Option<&str>,
+    format: Format,
+    lang: crate::http::negotiate::Lang,
+) -> crate::http::cache::DocumentKey {
+    use std::hash::{Hash, Hasher};
+    let mut key = state.document_key(path, query, format, lang);
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    let store = state.engine.store();
+    for d in &state.catalog.datasets {
+        let dir = store.version_dir(&d.id, 1);
+        let modified = dir
+            .parent()
+            .and_then(|d| std::fs::metadata(d).ok())
+            .and_then(|m| m.modified().ok());
+        modified.hash(&mut hasher);
     }
-    // The RDF describes the datasets the search finds (all without one).
-    let found: Vec<Entry> = entries.into_iter().filter(|e| search.matches(e)).collect();
-    represent(&state, Scope::Catalog(&found), format)
+    key.stamp = hasher.finish();
+    key
 }
 
 async fn dataset(
@@ -171,21 +202,32 @@ async fn dataset(
 ) -> Result<Response, ApiError> {
     let id = lookup::described(&state, &id, Noun::Dataset)?.id.clone();
     let (params, format) = request(&headers, q.as_deref(), &["f", "indicator"])?;
-    let versions = current_versions(&state, Some(&id)).await;
-    let Some(entry) = entries(&state, &versions).into_iter().next() else {
-        return Err(ApiError::NotFound(format!(
-            "dataset `{id}` has no data yet (it has not been ingested)"
-        )));
+    let lang = params.lang(&headers);
+    let key = document_key(
+        &state,
+        &format!("/datasets/{id}"),
+        q.as_deref(),
+        format,
+        lang,
+    );
+    let build = async {
+        let versions = current_versions(&state, Some(&id)).await;
+        let Some(entry) = entries(&state, &versions).into_iter().next() else {
+            return Err(ApiError::NotFound(format!(
+                "dataset `{id}` has no data yet (it has not been ingested)"
+            )));
+        };
+        if format == Format::Html {
+            return dataset_page(&state, &entry, &params, &headers, q.as_deref()).await;
+        }
+        if params.get("indicator").is_some() {
+            return Err(ApiError::InvalidParameter(
+                "indicator chooses what the HTML page shows; the RDF has every column".into(),
+            ));
+        }
+        represent(&state, Scope::Dataset(&entry), format)
     };
-    if format == Format::Html {
-        return dataset_page(&state, &entry, &params, &headers, q.as_deref()).await;
-    }
-    if params.get("indicator").is_some() {
-        return Err(ApiError::InvalidParameter(
-            "indicator chooses what the HTML page shows; the RDF has every column".into(),
-        ));
-    }
-    represent(&state, Scope::Dataset(&entry), format)
+    state.documents.serve(key, &headers, build).await
 }
 
 type Versions = Vec<(usize, Described, Option<DateTime<Utc>>)>;

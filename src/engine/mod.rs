@@ -11,6 +11,7 @@
 //! ingested and stored, so making it public later needs no new ingest.
 
 pub mod accent;
+mod direct;
 pub mod filter;
 pub mod locate;
 mod row_groups;
@@ -19,6 +20,7 @@ mod st_intersects_bbox;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwapOption;
@@ -66,6 +68,8 @@ pub struct DatasetVersion {
     index: RowGroupIndex,
     /// The version's Parquet file, for direct row reads.
     path: std::path::PathBuf,
+    /// Its footer as the direct page reader reads it.
+    direct: direct::Reader,
 }
 
 impl DatasetVersion {
@@ -132,6 +136,9 @@ pub struct Engine {
     ctx: SessionContext,
     current: BTreeMap<DatasetId, ArcSwapOption<DatasetVersion>>,
     pinned: Mutex<HashMap<(DatasetId, u64), Arc<DatasetVersion>>>,
+    /// Bumped after every switch to a new version: documents built from the served versions
+    /// are kept per generation (`http::cache`).
+    generation: AtomicU64,
 }
 
 impl Engine {
@@ -172,6 +179,7 @@ impl Engine {
                 .map(|d| (d.id.clone(), ArcSwapOption::empty()))
                 .collect(),
             pinned: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(0),
         };
         engine.refresh().await;
         Ok(engine)
@@ -194,7 +202,15 @@ impl Engine {
                 }
             }
         }
+        if !changed.is_empty() {
+            self.generation.fetch_add(1, Ordering::SeqCst);
+        }
         changed
+    }
+
+    /// The version set being served: changes whenever any dataset switches versions.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 
     async fn refresh_one(
@@ -228,6 +244,7 @@ impl Engine {
             table,
             index,
             path,
+            direct: direct::Reader::default(),
         }))
     }
 
@@ -287,46 +304,31 @@ impl Engine {
         Ok(loaded)
     }
 
-    /// Streams one page of features: id, properties, geometry (no bbox column).
+    /// Streams one page of features: id, properties, geometry (no bbox column). A page in
+    /// stored order is read straight from the Parquet file ([`direct`]); a sorted one is
+    /// planned with DataFusion.
     pub async fn items(
         &self,
         v: &DatasetVersion,
         q: &ItemsQuery,
     ) -> Result<SendableRecordBatchStream, EngineError> {
-        let mut predicates = Vec::new();
-        // Row groups that may hold matches: every box that constrains the result narrows them.
-        let mut keep = vec![true; v.index.rows.len()];
-        let mut narrow = |boxes: &[Bbox]| {
-            for (k, hit) in keep.iter_mut().zip(v.index.groups_intersecting(boxes)) {
-                *k &= hit;
-            }
-        };
-        match q.bbox {
-            Some(b) if v.has_geometry() => {
-                let boxes = split_at_antimeridian(b);
-                narrow(&boxes);
-                predicates.push(bbox_predicate(v, &boxes));
-            }
-            // A feature without geometry intersects no box.
-            Some(_) => predicates.push(lit(false)),
-            None => {}
+        if let Some(stream) = direct::items(self, v, q).await? {
+            return Ok(stream);
         }
-        if let (Some(boxes), true) = (&q.filter_boxes, v.has_geometry()) {
-            narrow(boxes);
-        }
-        if let Some(f) = &q.filter {
-            predicates.push(f.clone());
-        }
-        if let (Some(t), Some(temporal)) = (q.datetime, &v.manifest.temporal) {
-            predicates.extend(datetime_predicates(
-                &temporal.start,
-                temporal.end.as_deref(),
-                t,
-            ));
-        }
+        self.planned_items(v, q).await
+    }
+
+    /// [`Engine::items`] through a DataFusion plan (sorted pages; and the reference that the
+    /// direct reader is tested against).
+    pub async fn planned_items(
+        &self,
+        v: &DatasetVersion,
+        q: &ItemsQuery,
+    ) -> Result<SendableRecordBatchStream, EngineError> {
+        let (keep, predicate) = selection(v, q);
         let table = RowGroupSubset::wrap(v.table.clone(), keep);
         let mut df = self.ctx.read_table(table)?;
-        if let Some(p) = predicates.into_iter().reduce(Expr::and) {
+        if let Some(p) = predicate {
             df = df.filter(p)?;
         }
         if !q.sort.is_empty() {
@@ -338,15 +340,7 @@ impl Engine {
             keys.push(column(ID_COLUMN).sort(true, false));
             df = df.sort(keys)?;
         }
-        let mut columns = vec![column(ID_COLUMN)];
-        match &q.properties {
-            Some(selected) => columns.extend(selected.iter().map(|c| column(c))),
-            None => columns.extend(v.manifest.columns.iter().map(|c| column(&c.name))),
-        }
-        if v.has_geometry() && !q.skip_geometry {
-            columns.push(column(GEOMETRY_COLUMN));
-        }
-        df = df.select(columns)?;
+        df = df.select(output_columns(v, q).into_iter().map(column))?;
         df = df.limit(q.offset as usize, Some(q.limit))?;
         Ok(df.execute_stream().await?)
     }
@@ -385,6 +379,55 @@ async fn parquet_table(
 
 fn column(name: &str) -> Expr {
     Expr::Column(Column::new_unqualified(name))
+}
+
+/// The row groups that may hold matches (every box that constrains the result narrows them),
+/// and the condition every returned row meets.
+fn selection(v: &DatasetVersion, q: &ItemsQuery) -> (Vec<bool>, Option<Expr>) {
+    let mut predicates = Vec::new();
+    let mut keep = vec![true; v.index.rows.len()];
+    let mut narrow = |boxes: &[Bbox]| {
+        for (k, hit) in keep.iter_mut().zip(v.index.groups_intersecting(boxes)) {
+            *k &= hit;
+        }
+    };
+    match q.bbox {
+        Some(b) if v.has_geometry() => {
+            let boxes = split_at_antimeridian(b);
+            narrow(&boxes);
+            predicates.push(bbox_predicate(v, &boxes));
+        }
+        // A feature without geometry intersects no box.
+        Some(_) => predicates.push(lit(false)),
+        None => {}
+    }
+    if let (Some(boxes), true) = (&q.filter_boxes, v.has_geometry()) {
+        narrow(boxes);
+    }
+    if let Some(f) = &q.filter {
+        predicates.push(f.clone());
+    }
+    if let (Some(t), Some(temporal)) = (q.datetime, &v.manifest.temporal) {
+        predicates.extend(datetime_predicates(
+            &temporal.start,
+            temporal.end.as_deref(),
+            t,
+        ));
+    }
+    (keep, predicates.into_iter().reduce(Expr::and))
+}
+
+/// The columns of a page, in order: id, the chosen (or all) published columns, geometry.
+fn output_columns<'a>(v: &'a DatasetVersion, q: &'a ItemsQuery) -> Vec<&'a str> {
+    let mut columns = vec![ID_COLUMN];
+    match &q.properties {
+        Some(selected) => columns.extend(selected.iter().map(String::as_str)),
+        None => columns.extend(v.manifest.columns.iter().map(|c| c.name.as_str())),
+    }
+    if v.has_geometry() && !q.skip_geometry {
+        columns.push(GEOMETRY_COLUMN);
+    }
+    columns
 }
 
 /// id, the published columns, geometry: everything but the bbox covering column.

@@ -7,6 +7,7 @@
 //! It imports no handler module: the handlers (`ogcapi`, `sqlapi`, `dcat`, `downloads`, `feeds`,
 //! `web`) import it, and the router that mounts them sits above all of them, in the crate root.
 
+pub mod cache;
 pub mod error;
 pub mod link;
 pub mod lookup;
@@ -70,6 +71,8 @@ pub struct AppState {
     pub settings: Settings,
     /// The SQL endpoint's limits and concurrency gate.
     pub sql: crate::sql::SqlService,
+    /// Documents built once per version set (landing page, collections, OpenAPI, DCAT…).
+    pub documents: cache::DocumentCache,
 }
 
 impl AppState {
@@ -81,6 +84,25 @@ impl AppState {
             .datasets
             .iter()
             .filter(|d| self.engine.serves(&d.id))
+    }
+
+    /// The cache key of a document at `path` made from the served versions: it is built again
+    /// once any dataset switches to a new version.
+    pub fn document_key(
+        &self,
+        path: &str,
+        query: Option<&str>,
+        format: media::Format,
+        lang: negotiate::Lang,
+    ) -> cache::DocumentKey {
+        cache::DocumentKey {
+            generation: self.engine.generation(),
+            stamp: 0,
+            path: path.to_owned(),
+            query: query.map(str::to_owned),
+            format,
+            lang,
+        }
     }
 
     /// A served dataset by id; `None` for an unknown one and for one that is not public.

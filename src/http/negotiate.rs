@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, header};
 use crate::catalog::Text;
 
 /// The language of texts in a response: Dutch unless the client prefers English.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lang {
     Nl,
     En,

@@ -29,18 +29,29 @@ pub async fn landing(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let (format, lang) = document_request(&headers, q.as_deref(), DOCUMENT)?;
+    let key = state.document_key(BASE_PATH, q.as_deref(), format, lang);
+    let build = async { landing_document(&state, format, lang, q.as_deref()) };
+    state.documents.serve(key, &headers, build).await
+}
+
+fn landing_document(
+    state: &AppState,
+    format: Format,
+    lang: Lang,
+    q: Option<&str>,
+) -> Result<Response, ApiError> {
     if format == Format::Html {
-        let chrome = Chrome::new(&state, lang, BASE_PATH, q.as_deref(), "OGC API Features")
+        let chrome = Chrome::new(state, lang, BASE_PATH, q, "OGC API Features")
             .crumb("API", None)
-            .alternate(Format::Json, api_url(&state, "?f=json"));
-        return respond(lang, &html::landing(&state, chrome));
+            .alternate(Format::Json, api_url(state, "?f=json"));
+        return respond(lang, &html::landing(state, chrome));
     }
-    let conformance = api_url(&state, "/conformance");
-    let collections = api_url(&state, "/collections");
+    let conformance = api_url(state, "/conformance");
+    let collections = api_url(state, "/collections");
     let links = [
-        Link::full(api_url(&state, ""), "self", JSON, "This document"),
+        Link::full(api_url(state, ""), "self", JSON, "This document"),
         Link::full(
-            api_url(&state, "/api"),
+            api_url(state, "/api"),
             "service-desc",
             Format::OpenApi.content_type(),
             "The API definition (OpenAPI 3.0)",
@@ -64,7 +75,7 @@ pub async fn landing(
             JSON,
             "The collections",
         ),
-        html_alternate(api_url(&state, ""), "This document as HTML"),
+        html_alternate(api_url(state, ""), "This document as HTML"),
         Link::full(state.url("/"), "home", "text/html", "Home page"),
     ];
     let body = json!({
@@ -81,11 +92,23 @@ pub async fn conformance(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let (format, lang) = document_request(&headers, q.as_deref(), DOCUMENT)?;
-    let url = api_url(&state, "/conformance");
+    let path = format!("{BASE_PATH}/conformance");
+    let key = state.document_key(&path, q.as_deref(), format, lang);
+    let build = async { conformance_document(&state, format, lang, q.as_deref()) };
+    state.documents.serve(key, &headers, build).await
+}
+
+fn conformance_document(
+    state: &AppState,
+    format: Format,
+    lang: Lang,
+    q: Option<&str>,
+) -> Result<Response, ApiError> {
+    let url = api_url(state, "/conformance");
     if format == Format::Html {
         let ui = crate::html::ui::for_lang(lang);
         let path = format!("{BASE_PATH}/conformance");
-        let chrome = Chrome::new(&state, lang, &path, q.as_deref(), ui.conformance)
+        let chrome = Chrome::new(state, lang, &path, q, ui.conformance)
             .crumb("API", Some("/ogc/v1?f=html"))
             .crumb(ui.conformance, None)
             .alternate(Format::Json, format!("{url}?f=json"));
@@ -107,11 +130,23 @@ pub async fn collections(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let (format, lang) = document_request(&headers, q.as_deref(), DOCUMENT)?;
-    let url = api_url(&state, "/collections");
+    let path = format!("{BASE_PATH}/collections");
+    let key = state.document_key(&path, q.as_deref(), format, lang);
+    let build = async { collections_document(&state, format, lang, q.as_deref()) };
+    state.documents.serve(key, &headers, build).await
+}
+
+fn collections_document(
+    state: &AppState,
+    format: Format,
+    lang: Lang,
+    q: Option<&str>,
+) -> Result<Response, ApiError> {
+    let url = api_url(state, "/collections");
     if format == Format::Html {
         let ui = crate::html::ui::for_lang(lang);
         let path = format!("{BASE_PATH}/collections");
-        let chrome = Chrome::new(&state, lang, &path, q.as_deref(), ui.collections)
+        let chrome = Chrome::new(state, lang, &path, q, ui.collections)
             .crumb("API", Some("/ogc/v1?f=html"))
             .crumb(ui.collections, None)
             .alternate(Format::Json, format!("{url}?f=json"));
@@ -124,7 +159,7 @@ pub async fn collections(
         .served_datasets()
         .filter_map(|ds| {
             let v = state.engine.current(&ds.id)?;
-            Some(collection_json(&state, ds, &v, lang))
+            Some(collection_json(state, ds, &v, lang))
         })
         .collect();
     let body = json!({
@@ -144,23 +179,36 @@ pub async fn one_collection(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let (format, lang) = document_request(&headers, q.as_deref(), DOCUMENT)?;
-    let (ds, version) = collection(&state, &collection_id)?;
+    let path = format!("{BASE_PATH}/collections/{collection_id}");
+    let key = state.document_key(&path, q.as_deref(), format, lang);
+    let build = async { collection_document(&state, &collection_id, format, lang, q.as_deref()) };
+    state.documents.serve(key, &headers, build).await
+}
+
+fn collection_document(
+    state: &AppState,
+    collection_id: &str,
+    format: Format,
+    lang: Lang,
+    q: Option<&str>,
+) -> Result<Response, ApiError> {
+    let (ds, version) = collection(state, collection_id)?;
     if format == Format::Html {
         let ui = crate::html::ui::for_lang(lang);
         let path = format!("{BASE_PATH}/collections/{}", ds.id);
         let title = lang.pick(&ds.title);
-        let chrome = Chrome::new(&state, lang, &path, q.as_deref(), title)
+        let chrome = Chrome::new(state, lang, &path, q, title)
             .crumb("API", Some("/ogc/v1?f=html"))
             .crumb(ui.collections, Some("/ogc/v1/collections?f=html"))
             .crumb(title, None)
             .description(lang.pick(&ds.description))
             .alternate(
                 Format::Json,
-                api_url(&state, &format!("/collections/{}?f=json", ds.id)),
+                api_url(state, &format!("/collections/{}?f=json", ds.id)),
             );
-        return respond(lang, &html::collection(&state, chrome, ds, &version));
+        return respond(lang, &html::collection(state, chrome, ds, &version));
     }
-    json_response(&collection_json(&state, ds, &version, lang), format)
+    json_response(&collection_json(state, ds, &version, lang), format)
 }
 
 /// A link to the HTML page of the document at `url` (which has no query).

@@ -121,6 +121,22 @@ pub fn document_request(
     Ok((format, params.lang(headers)))
 }
 
+/// A document made only of the served versions, the catalog and the settings, at `path` (below
+/// the API) with the query string `query`: from the document cache, or made by `build`. `build`
+/// looks up the versions itself, after the cache key has read the engine's generation, so a
+/// document is never kept under a newer generation than the versions it was made from.
+pub async fn cached_document(
+    state: &AppState,
+    headers: &HeaderMap,
+    path: &str,
+    query: Option<&str>,
+    (format, lang): (Format, Lang),
+    build: impl FnOnce() -> Result<axum::response::Response, ApiError>,
+) -> Result<axum::response::Response, ApiError> {
+    let key = state.document_key(&format!("{BASE_PATH}{path}"), query, format, lang);
+    state.documents.serve(key, headers, async { build() }).await
+}
+
 /// A served collection, or the API's 404.
 pub fn collection<'a>(
     state: &'a AppState,

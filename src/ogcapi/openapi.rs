@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::formats::FEATURE_FORMATS;
 use super::request::{f_parameter, feature_openapi, items_openapi};
-use super::{BASE_PATH, document_request, json_response};
+use super::{BASE_PATH, cached_document, document_request, json_response};
 use crate::html::{Chrome, respond};
 use crate::http::error::ApiError;
 use crate::http::media::Format;
@@ -21,20 +21,23 @@ pub async fn api(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (format, lang) =
-        document_request(&headers, q.as_deref(), &[Format::OpenApi, Format::Html])?;
-    let document = document(&state);
-    if format == Format::Html {
-        let ui = crate::html::ui::for_lang(lang);
-        let path = format!("{BASE_PATH}/api");
-        let json = state.url(&format!("{path}?f=json"));
-        let chrome = Chrome::new(&state, lang, &path, q.as_deref(), ui.api_reference)
-            .crumb("API", Some("/ogc/v1?f=html"))
-            .crumb(ui.api_reference, None)
-            .alternate(Format::OpenApi, json.clone());
-        return respond(lang, &super::html::api(chrome, &document, json));
-    }
-    json_response(&document, format)
+    let request = document_request(&headers, q.as_deref(), &[Format::OpenApi, Format::Html])?;
+    cached_document(&state, &headers, "/api", q.as_deref(), request, || {
+        let (format, lang) = request;
+        let document = document(&state);
+        if format == Format::Html {
+            let ui = crate::html::ui::for_lang(lang);
+            let path = format!("{BASE_PATH}/api");
+            let json = state.url(&format!("{path}?f=json"));
+            let chrome = Chrome::new(&state, lang, &path, q.as_deref(), ui.api_reference)
+                .crumb("API", Some("/ogc/v1?f=html"))
+                .crumb(ui.api_reference, None)
+                .alternate(Format::OpenApi, json.clone());
+            return respond(lang, &super::html::api(chrome, &document, json));
+        }
+        json_response(&document, format)
+    })
+    .await
 }
 
 fn problem_responses() -> Value {

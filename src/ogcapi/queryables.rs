@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use super::{api_url, collection, document_request, json_response};
+use super::{api_url, cached_document, collection, document_request, json_response};
 use crate::catalog::Dataset;
 use crate::engine::DatasetVersion;
 use crate::http::error::ApiError;
@@ -72,18 +72,23 @@ pub async fn sortables(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (format, lang) = document_request(&headers, q.as_deref(), SCHEMAS)?;
-    let (ds, version) = collection(&state, &collection_id)?;
-    let mut body = queryables_json(&state, ds, &version, lang);
-    let sortable = sortable_columns(&version);
-    if let Some(props) = body["properties"].as_object_mut() {
-        props.retain(|name, _| sortable.contains(name));
-    }
-    body["$id"] = json!(api_url(
-        &state,
-        &format!("/collections/{}/sortables", ds.id)
-    ));
-    json_response(&body, format)
+    let request = document_request(&headers, q.as_deref(), SCHEMAS)?;
+    let path = format!("/collections/{collection_id}/sortables");
+    cached_document(&state, &headers, &path, q.as_deref(), request, || {
+        let (format, lang) = request;
+        let (ds, version) = collection(&state, &collection_id)?;
+        let mut body = queryables_json(&state, ds, &version, lang);
+        let sortable = sortable_columns(&version);
+        if let Some(props) = body["properties"].as_object_mut() {
+            props.retain(|name, _| sortable.contains(name));
+        }
+        body["$id"] = json!(api_url(
+            &state,
+            &format!("/collections/{}/sortables", ds.id)
+        ));
+        json_response(&body, format)
+    })
+    .await
 }
 
 /// GeoParquet type names → Part 5 geometry formats.
@@ -147,34 +152,39 @@ pub async fn schema(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (format, lang) = document_request(&headers, q.as_deref(), SCHEMAS)?;
-    let (ds, version) = collection(&state, &collection_id)?;
-    let mut body = queryables_json(&state, ds, &version, lang);
-    body["$id"] = json!(api_url(&state, &format!("/collections/{}/schema", ds.id)));
-    if let (Some(t), Some(props)) = (
-        &version.manifest.temporal,
-        body["properties"].as_object_mut(),
-    ) {
-        let roles = match &t.end {
-            Some(end) => vec![
-                (t.start.as_str(), "primary-interval-start"),
-                (end.as_str(), "primary-interval-end"),
-            ],
-            None => vec![(t.start.as_str(), "primary-instant")],
-        };
-        for (name, role) in roles {
-            if let Some(p) = props.get_mut(name) {
-                p["x-ogc-role"] = json!(role);
+    let request = document_request(&headers, q.as_deref(), SCHEMAS)?;
+    let path = format!("/collections/{collection_id}/schema");
+    cached_document(&state, &headers, &path, q.as_deref(), request, || {
+        let (format, lang) = request;
+        let (ds, version) = collection(&state, &collection_id)?;
+        let mut body = queryables_json(&state, ds, &version, lang);
+        body["$id"] = json!(api_url(&state, &format!("/collections/{}/schema", ds.id)));
+        if let (Some(t), Some(props)) = (
+            &version.manifest.temporal,
+            body["properties"].as_object_mut(),
+        ) {
+            let roles = match &t.end {
+                Some(end) => vec![
+                    (t.start.as_str(), "primary-interval-start"),
+                    (end.as_str(), "primary-interval-end"),
+                ],
+                None => vec![(t.start.as_str(), "primary-instant")],
+            };
+            for (name, role) in roles {
+                if let Some(p) = props.get_mut(name) {
+                    p["x-ogc-role"] = json!(role);
+                }
             }
         }
-    }
-    if let Some(props) = body["properties"].as_object_mut() {
-        for (seq, (_, p)) in props.iter_mut().enumerate() {
-            p["readOnly"] = json!(true);
-            p["x-ogc-propertySeq"] = json!(seq + 1);
+        if let Some(props) = body["properties"].as_object_mut() {
+            for (seq, (_, p)) in props.iter_mut().enumerate() {
+                p["readOnly"] = json!(true);
+                p["x-ogc-propertySeq"] = json!(seq + 1);
+            }
         }
-    }
-    json_response(&body, format)
+        json_response(&body, format)
+    })
+    .await
 }
 
 pub async fn queryables(
@@ -183,10 +193,14 @@ pub async fn queryables(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (format, lang) = document_request(&headers, q.as_deref(), SCHEMAS)?;
-    let (ds, version) = collection(&state, &collection_id)?;
-    let body = queryables_json(&state, ds, &version, lang);
-    json_response(&body, format)
+    let request = document_request(&headers, q.as_deref(), SCHEMAS)?;
+    let path = format!("/collections/{collection_id}/queryables");
+    cached_document(&state, &headers, &path, q.as_deref(), request, || {
+        let (format, lang) = request;
+        let (ds, version) = collection(&state, &collection_id)?;
+        json_response(&queryables_json(&state, ds, &version, lang), format)
+    })
+    .await
 }
 
 /// The CQL2 literal of `value` for a column `name` of type `dt`: the value gets its column's

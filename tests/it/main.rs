@@ -11,6 +11,8 @@ mod binary;
 mod common;
 mod crs;
 mod dcat;
+mod direct;
+mod document_cache;
 mod filter;
 mod formats;
 mod ingest;
