@@ -1,8 +1,12 @@
-//! The SQL endpoint on real data, through the router: a tiny query (the fixed cost of a
-//! per-query session, planning and encoding), an aggregate, and the spatial join "charging
-//! locations per municipality" (laadpunten × gemeenten, bbox-guarded `ST_Intersects`).
+//! The SQL service on real data: the mix the load benchmark runs against Datasette + SpatiaLite
+//! and ROAPI (a count, a group-by over the key figures, the key figures joined to the
+//! municipalities, point-in-polygon, street lights per Utrecht neighbourhood, charging points
+//! within 1 km of Utrecht Centraal), plus `SELECT 1` (the fixed cost of a query) and charging
+//! locations per municipality (a larger spatial join), each through [`SqlService::run`]; and one
+//! request through the router (parsing, encoding and the HTTP layer on top).
 //!
-//! `make bench` (optimised build). Data: the shared datasets, ingested into a temp dir.
+//! `make bench` (optimised build). Data: the shared datasets, ingested into a temp dir, with
+//! the Utrecht neighbourhoods (`buurten`), which the province's catalog does not publish.
 
 #![allow(
     clippy::unwrap_used,
@@ -17,64 +21,136 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use http_body_util::BodyExt;
 use ontsluit::Settings;
 use ontsluit::catalog::Catalog;
+use ontsluit::sql::SqlRequest;
 use ontsluit::store::Store;
 use tower::ServiceExt;
 
+/// The SQL mix of the load benchmark (`benches/load/`): name and query.
+pub const MIX: &[(&str, &str)] = &[
+    ("count", "SELECT count(*) FROM laadpunten"),
+    (
+        "group-by",
+        "SELECT \"Provincie\", count(*) AS gemeenten, sum(inwoners) AS inwoners, \
+         avg(_avg_income) AS inkomen FROM kerncijfers_gemeenten GROUP BY \"Provincie\" ORDER BY 1",
+    ),
+    (
+        "join",
+        "SELECT g.statnaam, k.inwoners, k._avg_income FROM gemeenten g \
+         JOIN kerncijfers_gemeenten k ON k.statcode = g.statcode ORDER BY g.statnaam",
+    ),
+    (
+        "point-in-polygon",
+        "SELECT statcode, statnaam FROM gemeenten \
+         WHERE ST_Contains(geometry, ST_Point(5.1214, 52.0907))",
+    ),
+    (
+        "lichtmasten per buurt",
+        "SELECT b.\"NAAM\", count(*) AS masten FROM buurten b \
+         JOIN lichtmasten l ON ST_Contains(b.geometry, l.geometry) \
+         GROUP BY b.\"NAAM\" ORDER BY 1",
+    ),
+    (
+        "laadpunten within 1 km",
+        "SELECT count(*) FROM laadpunten WHERE ST_DWithin(ST_Transform(geometry, 28992), \
+         ST_Transform(ST_Point(5.1099, 52.0894), 28992), 1000)",
+    ),
+];
+
+const EXTRA: &[(&str, &str)] = &[
+    ("select 1", "SELECT 1"),
+    (
+        "laadpunten per gemeente",
+        "SELECT g.statnaam, count(*) FROM gemeenten g \
+         JOIN laadpunten l ON ST_Intersects(g.geometry, l.geometry) GROUP BY g.statnaam",
+    ),
+];
+
+/// The repo catalog plus the Utrecht neighbourhoods.
+fn bench_catalog(dir: &Path) -> Catalog {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog.toml");
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    let text = std::fs::read_to_string(&repo).unwrap().replace(
+        "sources_dir = \"../shared/data\"",
+        &format!("sources_dir = {:?}", shared.to_string_lossy()),
+    );
+    let buurten = r#"
+[[dataset]]
+id = "buurten"
+title = { nl = "Buurten gemeente Utrecht (2015)", en = "Neighbourhoods, city of Utrecht (2015)" }
+description = { nl = "Benchmarkdata", en = "Benchmark data" }
+theme = "REGI"
+licence = "CC-BY-4.0"
+attribution = "Gemeente Utrecht"
+update_frequency = "irreg"
+source = { path = "boundaries/utrecht_stad_buurt_2015_wgs84.geojson" }
+key = ["KODE"]
+"#;
+    let path = dir.join("catalog.toml");
+    std::fs::write(&path, format!("{text}{buurten}")).unwrap();
+    Catalog::load(&path).unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn setup(rt: &tokio::runtime::Runtime, dir: &Path) -> ontsluit::SharedState {
-    let catalog =
-        Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog.toml")).unwrap();
-    let store = Store::new(dir);
-    for id in ["gemeenten", "laadpunten"] {
+    let catalog = bench_catalog(dir);
+    let store = Store::new(dir.join("data"));
+    for id in [
+        "gemeenten",
+        "kerncijfers_gemeenten",
+        "laadpunten",
+        "lichtmasten",
+        "buurten",
+    ] {
         ontsluit::ingest::ingest(catalog.dataset(id).unwrap(), &store, false, &|_, _| {}).unwrap();
     }
     rt.block_on(ontsluit::state(
         catalog,
-        dir,
+        &dir.join("data"),
         Settings::new("http://bench.invalid"),
     ))
     .unwrap()
-}
-
-fn uri(q: &str) -> String {
-    let mut s = url::form_urlencoded::Serializer::new(String::new());
-    s.append_pair("q", q);
-    format!("/sql/v1?{}", s.finish())
 }
 
 fn benches(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let state = setup(&rt, dir.path());
-    let queries = [
-        ("sql: SELECT 1", "SELECT 1"),
-        (
-            "sql: laadpunten per operator (aggregate)",
-            "SELECT \"operatorName\", count(*) FROM laadpunten GROUP BY 1",
-        ),
-        (
-            "sql: laadpunten per gemeente (spatial join)",
-            "SELECT g.statnaam, count(*) FROM gemeenten g \
-             JOIN laadpunten l ON ST_Intersects(g.geometry, l.geometry) GROUP BY g.statnaam",
-        ),
-    ];
-    for (name, q) in queries {
-        let uri = uri(q);
-        c.bench_function(name, |b| {
+    for (name, q) in MIX.iter().chain(EXTRA) {
+        let request = SqlRequest {
+            query: (*q).to_owned(),
+            params: Vec::new(),
+        };
+        let first = rt
+            .block_on(state.sql.run(&state.engine, request.clone()))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(first.rows > 0, "{name}: no rows");
+        drop(first);
+        c.bench_function(&format!("sql: {name}"), |b| {
             b.to_async(&rt).iter(|| async {
-                let response = ontsluit::app(state.clone())
-                    .oneshot(Request::get(&uri).body(Body::empty()).unwrap())
-                    .await
-                    .unwrap();
-                assert!(response.status().is_success());
-                response.into_body().collect().await.unwrap().to_bytes()
+                let r = state.sql.run(&state.engine, request.clone()).await.unwrap();
+                (r.rows, r.batches)
             })
         });
     }
+    let uri = {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        s.append_pair("q", MIX[0].1);
+        format!("/sql/v1?{}", s.finish())
+    };
+    c.bench_function("sql over the router: count", |b| {
+        b.to_async(&rt).iter(|| async {
+            let response = ontsluit::app(state.clone())
+                .oneshot(Request::get(&uri).body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            assert!(response.status().is_success());
+            response.into_body().collect().await.unwrap().to_bytes()
+        })
+    });
 }
 
 criterion_group! {
     name = sql;
-    config = Criterion::default().sample_size(10);
+    config = Criterion::default().sample_size(20);
     targets = benches
 }
 criterion_main!(sql);

@@ -86,6 +86,11 @@ impl DatasetVersion {
         self.table.clone()
     }
 
+    /// The version's Parquet file (the SQL endpoint's spatial index reads its `bbox` column).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// The stored columns and their types (id, published columns, geometry, bbox).
     pub fn schema(&self) -> arrow::datatypes::SchemaRef {
         self.table.schema()

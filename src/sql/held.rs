@@ -69,6 +69,7 @@ fn held_children(plan: &dyn ExecutionPlan) -> &'static [usize] {
         || plan.is::<NestedLoopJoinExec>()
         || plan.is::<HashJoinExec>()
         || plan.is::<WindowAggExec>()
+        || plan.is::<super::index_join::SpatialJoinExec>()
         || plan
             .downcast_ref::<SortExec>()
             .is_some_and(|s| s.fetch().is_none());

@@ -6,8 +6,9 @@
 //! - read-only by construction: statements are planned with DataFusion's [`SQLOptions`] with DDL,
 //!   DML and statements off (no `CREATE`, `COPY`, `INSERT`, `SET`, …); the per-query session
 //!   has no URL tables, no file-reading table functions, and no disk manager (nothing spills);
-//! - each query gets its own [`SessionContext`] over the versions current when it starts (a new
-//!   version never tears a result) and its own memory pool, which every input an operator
+//! - each query plans on the shared session state of the versions current when it starts
+//!   ([`snapshot`]: tables, functions and rules registered once per set of versions; a new
+//!   version never tears a result) and runs with its own memory pool, which every input an operator
 //!   holds whole is charged to, per batch as well as per array byte ([`held`]), so a query's
 //!   memory stays within its limit; what a query freed is returned to the system once its pool
 //!   is empty ([`trim`]);
@@ -19,26 +20,32 @@ mod bbox_join;
 mod cooperative;
 pub mod functions;
 mod held;
+mod index_join;
+mod indexed_table;
+mod plan_cache;
+mod snapshot;
+mod spatial_index;
 mod trim;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwapOption;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use datafusion::common::ScalarValue;
 use datafusion::error::DataFusionError;
-use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
+use datafusion::execution::TaskContext;
 use datafusion::execution::memory_pool::MemoryConsumer;
-use datafusion::execution::runtime_env::RuntimeEnvBuilder;
-use datafusion::execution::session_state::SessionStateBuilder;
-use datafusion::logical_expr::LogicalPlan;
-use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
-use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
+use datafusion::execution::runtime_env::RuntimeEnv;
+use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
+use datafusion::physical_plan::execute_stream;
+use datafusion::prelude::{SQLOptions, SessionContext};
 use futures::StreamExt;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::engine::Engine;
+use snapshot::Snapshot;
 
 /// The limits of the SQL endpoint, read once at start-up.
 #[derive(Debug, Clone)]
@@ -145,10 +152,12 @@ pub struct SqlResult {
     pub permit: OwnedSemaphorePermit,
 }
 
-/// The endpoint's limits and its gate on concurrent queries.
+/// The endpoint's limits, its gate on concurrent queries, and the session state of the
+/// versions last queried.
 pub struct SqlService {
     pub limits: SqlLimits,
     gate: Arc<Semaphore>,
+    snapshot: ArcSwapOption<Snapshot>,
 }
 
 impl SqlService {
@@ -156,7 +165,25 @@ impl SqlService {
         SqlService {
             gate: Arc::new(Semaphore::new(limits.max_concurrent)),
             limits,
+            snapshot: ArcSwapOption::empty(),
         }
+    }
+
+    /// The shared state over the engine's current versions, built anew when any changed.
+    fn snapshot(&self, engine: &Engine) -> Result<Arc<Snapshot>, DataFusionError> {
+        let versions = snapshot::current_versions(engine);
+        let previous = self.snapshot.load_full();
+        if let Some(s) = previous.as_ref().filter(|s| s.is_over(&versions)) {
+            return Ok(Arc::clone(s));
+        }
+        let fresh = Arc::new(Snapshot::build(
+            engine,
+            versions,
+            &self.limits,
+            previous.as_deref(),
+        )?);
+        self.snapshot.store(Some(Arc::clone(&fresh)));
+        Ok(fresh)
     }
 
     /// Plans and runs a query under the limits.
@@ -173,12 +200,15 @@ impl SqlService {
             .clone()
             .try_acquire_owned()
             .map_err(|_| SqlError::Busy(limits.max_concurrent))?;
-        let ctx = session(engine, limits).map_err(|e| SqlError::from_datafusion(e, limits))?;
+        let snapshot = self
+            .snapshot(engine)
+            .map_err(|e| SqlError::from_datafusion(e, limits))?;
+        let runtime = snapshot.runtime(limits);
         // Dropping this future on timeout drops the record-batch stream, which cancels the query.
-        let run = read_ahead(&ctx, request, limits);
+        let run = read_ahead(&snapshot, Arc::clone(&runtime), request, limits);
         let outcome = tokio::time::timeout(limits.timeout, run).await;
         // Finished, failed or cancelled: what the query freed goes back to the system.
-        trim::after_query(Arc::clone(&ctx.runtime_env().memory_pool));
+        trim::after_query(Arc::clone(&runtime.memory_pool));
         let (schema, batches, rows, truncated) = outcome
             .map_err(|_| {
                 SqlError::Limit(format!(
@@ -209,25 +239,60 @@ pub fn read_only() -> SQLOptions {
 /// headers can say exactly whether rows were cut off. The rows read are charged to the query's
 /// memory pool.
 async fn read_ahead(
-    ctx: &SessionContext,
+    snapshot: &Snapshot,
+    runtime: Arc<RuntimeEnv>,
     request: SqlRequest,
     limits: &SqlLimits,
 ) -> Result<(SchemaRef, Vec<RecordBatch>, usize, bool), DataFusionError> {
-    let mut df = ctx.sql_with_options(&request.query, read_only()).await?;
-    if !request.params.is_empty() {
-        df = df.with_param_values(request.params)?;
-    }
-    // A limit lets DataFusion stop early (TopK, no full scan); EXPLAIN must stay the plan's root.
-    if !matches!(
-        df.logical_plan(),
-        LogicalPlan::Explain(_) | LogicalPlan::Analyze(_)
-    ) {
-        df = df.limit(0, Some(limits.max_rows + 1))?;
-    }
-    let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
-    let mut stream = df.execute_stream().await?;
-    let reservation =
-        MemoryConsumer::new("sql result").register(&ctx.runtime_env().memory_pool.clone());
+    let state = &snapshot.state;
+    // A text planned before on this snapshot skips parsing, analysis and optimisation.
+    let cached = if request.params.is_empty() {
+        snapshot.plans.get(&request.query)
+    } else {
+        None
+    };
+    let (schema, physical) = match cached {
+        Some(optimized) => {
+            let schema: SchemaRef = Arc::new(optimized.schema().as_arrow().clone());
+            let physical = state
+                .query_planner()
+                .create_physical_plan(&optimized, state)
+                .await?;
+            (schema, physical)
+        }
+        None => {
+            // What `SessionContext::sql_with_options` does, on the shared state.
+            let mut plan = state.create_logical_plan(&request.query).await?;
+            read_only().verify_plan(&plan)?;
+            let with_params = !request.params.is_empty();
+            if with_params {
+                plan = plan.with_param_values(request.params)?;
+            }
+            // A limit lets DataFusion stop early (TopK, no full scan); EXPLAIN must stay the
+            // plan's root.
+            let explain = matches!(plan, LogicalPlan::Explain(_) | LogicalPlan::Analyze(_));
+            if !explain {
+                plan = LogicalPlanBuilder::from(plan)
+                    .limit(0, Some(limits.max_rows + 1))?
+                    .build()?;
+            }
+            let schema: SchemaRef = Arc::new(plan.schema().as_arrow().clone());
+            let physical = if !explain && !with_params && plan_cache::cacheable(&plan) {
+                let optimized = state.optimize(&plan)?;
+                snapshot.plans.insert(&request.query, optimized.clone());
+                state
+                    .query_planner()
+                    .create_physical_plan(&optimized, state)
+                    .await?
+            } else {
+                state.create_physical_plan(&plan).await?
+            };
+            (schema, physical)
+        }
+    };
+    let task = TaskContext::from(state).with_runtime(Arc::clone(&runtime));
+    let mut stream = execute_stream(physical, Arc::new(task))?;
+    let reservation = MemoryConsumer::new("sql result").register(&runtime.memory_pool);
     let mut batches = Vec::new();
     let mut rows = 0;
     let mut truncated = false;
@@ -251,40 +316,10 @@ async fn read_ahead(
     Ok((schema, batches, rows, truncated))
 }
 
-/// A session for one query: every served dataset (its current version) as a table, the ST_
-/// functions, `information_schema`, the bbox join rule, and a memory pool of its own.
+/// A session for one query (a view's, at ingest): every served dataset (its current version)
+/// as a table, the ST_ functions, `information_schema`, the spatial rules, and a memory pool
+/// of its own.
 pub fn session(engine: &Engine, limits: &SqlLimits) -> Result<SessionContext, DataFusionError> {
-    let runtime = RuntimeEnvBuilder::new()
-        .with_memory_limit(limits.memory_bytes, 1.0)
-        .with_disk_manager_builder(
-            DiskManagerBuilder::default().with_mode(DiskManagerMode::Disabled),
-        )
-        .build_arc()?;
-    let config = SessionConfig::new()
-        .with_information_schema(true)
-        .with_target_partitions(2);
-    let mut physical_rules = PhysicalOptimizer::new().rules;
-    physical_rules.push(Arc::new(cooperative::CooperativeEverywhere));
-    // After the cooperative rule: a wrapper takes its (now cooperative) input's properties.
-    physical_rules.push(Arc::new(held::ChargeHeldInputs));
-    let state = SessionStateBuilder::new()
-        .with_config(config)
-        .with_runtime_env(runtime)
-        .with_default_features()
-        .with_physical_optimizer_rules(physical_rules)
-        .build();
-    let ctx = SessionContext::new_with_state(state);
-    ctx.add_analyzer_rule(Arc::new(bbox_join::BboxJoin));
-    for f in functions::scalar_udfs() {
-        ctx.register_udf(f);
-    }
-    for f in functions::aggregate_udfs() {
-        ctx.register_udaf(f);
-    }
-    for id in engine.dataset_ids() {
-        if let Some(v) = engine.current(id) {
-            ctx.register_table(id.as_str(), v.table())?;
-        }
-    }
-    Ok(ctx)
+    let versions = snapshot::current_versions(engine);
+    Ok(Snapshot::build(engine, versions, limits, None)?.session(limits))
 }

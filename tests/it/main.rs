@@ -24,4 +24,5 @@ mod snapshots;
 mod source_crs;
 mod sql;
 mod sql_memory;
+mod sql_spatial;
 mod versions;

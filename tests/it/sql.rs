@@ -319,7 +319,8 @@ async fn errors_carry_the_parsers_position_and_explain_works() {
         .await,
     );
     let plan = doc["rows"].to_string();
-    assert!(plan.contains("NestedLoopJoinExec"), "{plan}");
+    // The join runs through the R-tree (src/sql/index_join.rs), with the guard in its filter.
+    assert!(plan.contains("SpatialJoinExec"), "{plan}");
     assert!(plan.contains("get_field(bbox"), "{plan}");
     assert!(plan.contains("st_intersects(geometry"), "{plan}");
 }
