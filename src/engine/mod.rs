@@ -38,7 +38,7 @@ use datafusion::functions::core::expr_fn::get_field;
 use datafusion::logical_expr::{Expr, lit};
 use datafusion::prelude::{SessionConfig, SessionContext};
 
-pub use row_groups::{RowGroupIndex, RowGroupSubset};
+pub use row_groups::{RowGroupIndex, RowGroupSubset, with_access_plan};
 pub use st_intersects_bbox::StIntersectsBbox;
 
 use crate::catalog::{Catalog, DatasetId};

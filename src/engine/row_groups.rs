@@ -17,7 +17,7 @@ use arrow::array::Array;
 use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use datafusion::catalog::Session;
-use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
 use datafusion::datasource::physical_plan::parquet::{ParquetAccessPlan, RowGroupAccess};
 use datafusion::datasource::physical_plan::{FileGroup, FileScanConfig, FileScanConfigBuilder};
 use datafusion::datasource::source::DataSourceExec;
@@ -288,32 +288,39 @@ impl TableProvider for RowGroupSubset {
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let plan = self.inner.scan(state, projection, filters, limit).await?;
-        let access = self.access_plan();
-        plan.transform_down(|node| {
-            let Some(exec) = node.downcast_ref::<DataSourceExec>() else {
-                return Ok(Transformed::no(node));
-            };
-            let Some(config) = exec.data_source().downcast_ref::<FileScanConfig>() else {
-                return Ok(Transformed::no(node));
-            };
-            let groups: Vec<FileGroup> = config
-                .file_groups
-                .iter()
-                .map(|g| {
-                    FileGroup::new(
-                        g.iter()
-                            .map(|f| f.clone().with_extension(access.clone()))
-                            .collect(),
-                    )
-                })
-                .collect();
-            let config = FileScanConfigBuilder::from(config.clone())
-                .with_file_groups(groups)
-                .build();
-            Ok(Transformed::yes(
-                DataSourceExec::from_data_source(config) as Arc<dyn ExecutionPlan>
-            ))
-        })
-        .map(|t| t.data)
+        with_access_plan(plan, self.access_plan())
     }
+}
+
+/// The Parquet scans in `plan`, reading only what `access` names (row groups, rows).
+pub fn with_access_plan(
+    plan: Arc<dyn ExecutionPlan>,
+    access: ParquetAccessPlan,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    plan.transform_down(|node| {
+        let Some(exec) = node.downcast_ref::<DataSourceExec>() else {
+            return Ok(Transformed::no(node));
+        };
+        let Some(config) = exec.data_source().downcast_ref::<FileScanConfig>() else {
+            return Ok(Transformed::no(node));
+        };
+        let groups: Vec<FileGroup> = config
+            .file_groups
+            .iter()
+            .map(|g| {
+                FileGroup::new(
+                    g.iter()
+                        .map(|f| f.clone().with_extension(access.clone()))
+                        .collect(),
+                )
+            })
+            .collect();
+        let config = FileScanConfigBuilder::from(config.clone())
+            .with_file_groups(groups)
+            .build();
+        Ok(Transformed::yes(
+            DataSourceExec::from_data_source(config) as Arc<dyn ExecutionPlan>
+        ))
+    })
+    .data()
 }

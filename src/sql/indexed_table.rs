@@ -16,10 +16,6 @@ use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use datafusion::catalog::Session;
 use datafusion::common::ScalarValue;
-use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
-use datafusion::datasource::physical_plan::parquet::ParquetAccessPlan;
-use datafusion::datasource::physical_plan::{FileGroup, FileScanConfig, FileScanConfigBuilder};
-use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::{TableProvider, TableType};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::expr::ScalarFunction;
@@ -30,8 +26,8 @@ use tokio::sync::OnceCell;
 
 use super::spatial_index::SpatialIndex;
 use crate::crs::Crs;
-use crate::engine::DatasetVersion;
 use crate::engine::spatial::Relation;
+use crate::engine::{DatasetVersion, with_access_plan};
 use crate::geom::Bbox;
 use crate::geom::to_geo::to_geo;
 use crate::store::layout::GEOMETRY_COLUMN;
@@ -131,39 +127,6 @@ impl TableProvider for IndexedTable {
 
 fn area(b: &Bbox) -> f64 {
     (b.maxx - b.minx) * (b.maxy - b.miny)
-}
-
-/// The scan of `plan` reading only what `access` names.
-fn with_access_plan(
-    plan: Arc<dyn ExecutionPlan>,
-    access: ParquetAccessPlan,
-) -> Result<Arc<dyn ExecutionPlan>> {
-    plan.transform_down(|node| {
-        let Some(exec) = node.downcast_ref::<DataSourceExec>() else {
-            return Ok(Transformed::no(node));
-        };
-        let Some(config) = exec.data_source().downcast_ref::<FileScanConfig>() else {
-            return Ok(Transformed::no(node));
-        };
-        let groups: Vec<FileGroup> = config
-            .file_groups
-            .iter()
-            .map(|g| {
-                FileGroup::new(
-                    g.iter()
-                        .map(|f| f.clone().with_extension(access.clone()))
-                        .collect(),
-                )
-            })
-            .collect();
-        let config = FileScanConfigBuilder::from(config.clone())
-            .with_file_groups(groups)
-            .build();
-        Ok(Transformed::yes(
-            DataSourceExec::from_data_source(config) as Arc<dyn ExecutionPlan>
-        ))
-    })
-    .data()
 }
 
 /// The box every row matching `filter` has a box meeting, if `filter` is a spatial condition
