@@ -10,6 +10,8 @@
     reason = "bench set-up: a failure is a bug to see at once"
 )]
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -27,12 +29,6 @@ use tower::ServiceExt;
 
 /// The repo catalog plus the GeoNames places, which the province does not publish.
 fn bench_catalog(dir: &Path) -> Catalog {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog.toml");
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-    let text = std::fs::read_to_string(&repo).unwrap().replace(
-        "sources_dir = \"../shared/data\"",
-        &format!("sources_dir = {:?}", shared.to_string_lossy()),
-    );
     let places = r#"
 [[dataset]]
 id = "plaatsen"
@@ -46,9 +42,7 @@ source = { path = "large/geonames_cities_world.csv.gz", open_options = ["X_POSSI
 key = ["country", "admin1", "admin2", "name", "lat", "lng"]
 duplicates = "drop-identical"
 "#;
-    let path = dir.join("catalog.toml");
-    std::fs::write(&path, format!("{text}{places}")).unwrap();
-    Catalog::load(&path).unwrap_or_else(|e| panic!("{e}"))
+    common::repo_catalog_with(dir, places)
 }
 
 fn setup(rt: &tokio::runtime::Runtime, dir: &Path) -> ontsluit::SharedState {

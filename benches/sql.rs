@@ -13,6 +13,8 @@
     reason = "bench set-up: a failure is a bug to see at once"
 )]
 
+mod common;
+
 use std::path::Path;
 
 use axum::body::Body;
@@ -67,12 +69,6 @@ const EXTRA: &[(&str, &str)] = &[
 
 /// The repo catalog plus the Utrecht neighbourhoods.
 fn bench_catalog(dir: &Path) -> Catalog {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog.toml");
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-    let text = std::fs::read_to_string(&repo).unwrap().replace(
-        "sources_dir = \"../shared/data\"",
-        &format!("sources_dir = {:?}", shared.to_string_lossy()),
-    );
     let buurten = r#"
 [[dataset]]
 id = "buurten"
@@ -85,9 +81,7 @@ update_frequency = "irreg"
 source = { path = "boundaries/utrecht_stad_buurt_2015_wgs84.geojson" }
 key = ["KODE"]
 "#;
-    let path = dir.join("catalog.toml");
-    std::fs::write(&path, format!("{text}{buurten}")).unwrap();
-    Catalog::load(&path).unwrap_or_else(|e| panic!("{e}"))
+    common::repo_catalog_with(dir, buurten)
 }
 
 fn setup(rt: &tokio::runtime::Runtime, dir: &Path) -> ontsluit::SharedState {
