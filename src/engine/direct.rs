@@ -29,10 +29,13 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowPredicateFn, ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
-    RowFilter,
+    RowFilter, RowSelection, RowSelectionPolicy,
 };
 
-use super::{DatasetVersion, Engine, EngineError, ItemsQuery, output_columns, selection};
+use super::read_count::{ReadCounts, Reads};
+use super::{
+    DatasetVersion, Engine, EngineError, ItemsQuery, Selection, output_columns, selection,
+};
 
 /// Rows per batch at most (DataFusion's default batch size).
 const BATCH_ROWS: usize = 8192;
@@ -40,13 +43,19 @@ const BATCH_ROWS: usize = 8192;
 /// planned, streaming path, since a direct page is read whole before its first batch is sent.
 const MAX_DIRECT_ROWS: usize = 100_001;
 
-/// A version's footer with the table's schema, made once on first use.
+/// A version's footer with the table's schema, made once on first use, and what has been read.
 #[derive(Default)]
 pub struct Reader {
     metadata: std::sync::OnceLock<Option<ArrowReaderMetadata>>,
+    counts: ReadCounts,
 }
 
 impl Reader {
+    /// Row groups opened and bytes read by direct pages and counts of this version so far.
+    pub fn reads(&self) -> Reads {
+        self.counts.get()
+    }
+
     fn metadata(&self, v: &DatasetVersion) -> Option<ArrowReaderMetadata> {
         self.metadata
             .get_or_init(|| {
@@ -77,7 +86,11 @@ pub async fn items(
     let Some(metadata) = v.direct.metadata(v) else {
         return Ok(None);
     };
-    let (keep, predicate) = selection(v, q);
+    let Selection {
+        groups: keep,
+        boxes,
+        predicate,
+    } = selection(v, q);
     let schema = metadata.schema().clone();
     let filter = match predicate {
         Some(p) => match Condition::compile(engine, &schema, p)? {
@@ -107,8 +120,18 @@ pub async fn items(
             groups.remove(0);
         }
     }
+    // Within each row group, only the data pages whose boxes meet the query's are read.
+    let groups: Vec<(usize, Option<RowSelection>)> = groups
+        .into_iter()
+        .map(|g| match boxes.is_empty() {
+            true => (g, None),
+            false => (g, v.index.pages.selection(g, &boxes)),
+        })
+        .filter(|(_, rows)| rows.as_ref().is_none_or(RowSelection::selects_any))
+        .collect();
     let page = Page {
         path: v.path.clone(),
+        counts: v.direct.counts.clone(),
         metadata,
         groups,
         out_roots,
@@ -124,6 +147,85 @@ pub async fn items(
     Ok(Some(Box::pin(RecordBatchStreamAdapter::new(
         output, stream,
     ))))
+}
+
+/// `numberMatched` of `q`, without reading its page: the manifest's count when unfiltered; for
+/// a bbox alone, the rows of the pages wholly inside the box plus the matches read from the
+/// pages on its edge (a few pages, not a scan). `None` for other conditions, which would need
+/// a scan of every match.
+pub async fn number_matched(
+    engine: &Engine,
+    v: &DatasetVersion,
+    q: &ItemsQuery,
+) -> Result<Option<u64>, EngineError> {
+    if q.is_unfiltered() {
+        return Ok(Some(v.manifest.row_count));
+    }
+    if q.bbox.is_none() || q.filter.is_some() || q.datetime.is_some() {
+        return Ok(None);
+    }
+    if !v.has_geometry() {
+        return Ok(Some(0));
+    }
+    let Some(metadata) = v.direct.metadata(v) else {
+        return Ok(None);
+    };
+    let Selection {
+        groups,
+        boxes,
+        predicate: Some(predicate),
+    } = selection(v, q)
+    else {
+        return Ok(None);
+    };
+    let mut whole = 0u64;
+    let mut edges: Vec<(usize, Option<RowSelection>)> = Vec::new();
+    for g in (0..groups.len()).filter(|g| groups[*g]) {
+        match v.index.pages.whole_and_edge(g, &boxes) {
+            Some((rows, edge)) => {
+                whole += rows as u64;
+                if edge.selects_any() {
+                    edges.push((g, Some(edge)));
+                }
+            }
+            None => edges.push((g, None)),
+        }
+    }
+    if edges.is_empty() {
+        return Ok(Some(whole));
+    }
+    let Some(condition) = Condition::compile(engine, metadata.schema(), predicate)? else {
+        return Ok(None);
+    };
+    let path = v.path.clone();
+    let counts = v.direct.counts.clone();
+    let on_edges = tokio::task::spawn_blocking(move || -> Result<u64, DataFusionError> {
+        let file = counts.counted(File::open(&path)?);
+        counts.opened(edges.len());
+        let mask =
+            ProjectionMask::roots(metadata.parquet_schema(), condition.roots.iter().copied());
+        let mut count = 0u64;
+        for (group, rows) in edges {
+            let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(
+                file.try_clone()?,
+                metadata.clone(),
+            )
+            .with_row_groups(vec![group])
+            .with_projection(mask.clone())
+            .with_batch_size(BATCH_ROWS)
+            .with_row_selection_policy(RowSelectionPolicy::Selectors);
+            if let Some(rows) = rows {
+                builder = builder.with_row_selection(rows);
+            }
+            for batch in builder.build()? {
+                count += matches(condition.expr.as_ref(), &batch?)?.true_count() as u64;
+            }
+        }
+        Ok(count)
+    })
+    .await
+    .map_err(|e| DataFusionError::External(Box::new(e)))??;
+    Ok(Some(whole + on_edges))
 }
 
 /// A condition compiled for the columns it reads.
@@ -161,8 +263,10 @@ impl Condition {
 /// Everything the blocking read needs.
 struct Page {
     path: std::path::PathBuf,
+    counts: ReadCounts,
     metadata: ArrowReaderMetadata,
-    groups: Vec<usize>,
+    /// Row groups to read, each with the rows that may match (all when `None`).
+    groups: Vec<(usize, Option<RowSelection>)>,
     out_roots: Vec<usize>,
     output: SchemaRef,
     filter: Option<Condition>,
@@ -175,7 +279,7 @@ impl Page {
         if self.groups.is_empty() || self.limit == 0 {
             return Ok(Vec::new());
         }
-        let file = File::open(&self.path)?;
+        let file = self.counts.counted(File::open(&self.path)?);
         let parquet_schema = self.metadata.parquet_schema();
         let mut roots = self.out_roots.clone();
         roots.sort_unstable();
@@ -188,13 +292,16 @@ impl Page {
             .collect();
         let batch_rows = self.limit.clamp(1, BATCH_ROWS);
         let reader = |groups: Vec<usize>| -> Result<_, DataFusionError> {
+            self.counts.opened(groups.len());
             Ok(ParquetRecordBatchReaderBuilder::new_with_metadata(
                 file.try_clone()?,
                 self.metadata.clone(),
             )
             .with_row_groups(groups)
             .with_projection(mask.clone())
-            .with_batch_size(batch_rows))
+            .with_batch_size(batch_rows)
+            // Skip unselected runs page by page: a mask would decode every page of a group.
+            .with_row_selection_policy(RowSelectionPolicy::Selectors))
         };
         let mut batches = Vec::new();
         let mut keep = |batch: RecordBatch| -> Result<(), DataFusionError> {
@@ -208,7 +315,8 @@ impl Page {
         };
         let Some(condition) = self.filter else {
             // Unfiltered: the reader skips the offset and stops at the limit.
-            let mut builder = reader(self.groups)?.with_limit(self.limit);
+            let groups = self.groups.into_iter().map(|(g, _)| g).collect();
+            let mut builder = reader(groups)?.with_limit(self.limit);
             if self.offset > 0 {
                 builder = builder.with_offset(self.offset);
             }
@@ -221,7 +329,7 @@ impl Page {
         // reader would evaluate the condition over every group before the first row).
         let condition_mask = ProjectionMask::roots(parquet_schema, condition.roots.iter().copied());
         let (mut skip, mut left) = (self.offset, self.limit);
-        for group in self.groups {
+        for (group, rows) in self.groups {
             if left == 0 {
                 break;
             }
@@ -230,9 +338,12 @@ impl Page {
                 ArrowPredicateFn::new(condition_mask.clone(), move |batch: RecordBatch| {
                     matches(expr.as_ref(), &batch)
                 });
-            let builder = reader(vec![group])?
+            let mut builder = reader(vec![group])?
                 .with_row_filter(RowFilter::new(vec![Box::new(predicate)]))
                 .with_limit(skip + left);
+            if let Some(rows) = rows {
+                builder = builder.with_row_selection(rows);
+            }
             for batch in builder.build()? {
                 let mut batch = batch?;
                 if skip >= batch.num_rows() {

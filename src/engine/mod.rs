@@ -14,6 +14,8 @@ pub mod accent;
 mod direct;
 pub mod filter;
 pub mod locate;
+mod pages;
+mod read_count;
 mod row_groups;
 pub mod spatial;
 mod st_intersects_bbox;
@@ -38,6 +40,7 @@ use datafusion::functions::core::expr_fn::get_field;
 use datafusion::logical_expr::{Expr, lit};
 use datafusion::prelude::{SessionConfig, SessionContext};
 
+pub use read_count::Reads;
 pub use row_groups::{RowGroupIndex, RowGroupSubset, with_access_plan};
 pub use st_intersects_bbox::StIntersectsBbox;
 
@@ -79,6 +82,16 @@ impl DatasetVersion {
 
     pub fn has_geometry(&self) -> bool {
         self.manifest.geometry.is_some()
+    }
+
+    /// What direct pages and counts have read of this version's file so far.
+    pub fn direct_reads(&self) -> Reads {
+        self.direct.reads()
+    }
+
+    /// Data pages listed in this version's page index (0 for a file without one).
+    pub fn page_count(&self) -> usize {
+        self.index.pages.count()
     }
 
     /// The table over this version's file (for the SQL endpoint's per-query sessions).
@@ -323,6 +336,16 @@ impl Engine {
         self.planned_items(v, q).await
     }
 
+    /// `numberMatched` of `q` where it is known without a scan: unfiltered pages and bbox
+    /// pages (see [`direct::number_matched`]); `None` otherwise.
+    pub async fn number_matched(
+        &self,
+        v: &DatasetVersion,
+        q: &ItemsQuery,
+    ) -> Result<Option<u64>, EngineError> {
+        direct::number_matched(self, v, q).await
+    }
+
     /// [`Engine::items`] through a DataFusion plan (sorted pages; and the reference that the
     /// direct reader is tested against).
     pub async fn planned_items(
@@ -330,8 +353,10 @@ impl Engine {
         v: &DatasetVersion,
         q: &ItemsQuery,
     ) -> Result<SendableRecordBatchStream, EngineError> {
-        let (keep, predicate) = selection(v, q);
-        let table = RowGroupSubset::wrap(v.table.clone(), keep);
+        let Selection {
+            groups, predicate, ..
+        } = selection(v, q);
+        let table = RowGroupSubset::wrap(v.table.clone(), groups);
         let mut df = self.ctx.read_table(table)?;
         if let Some(p) = predicate {
             df = df.filter(p)?;
@@ -386,28 +411,31 @@ fn column(name: &str) -> Expr {
     Expr::Column(Column::new_unqualified(name))
 }
 
-/// The row groups that may hold matches (every box that constrains the result narrows them),
-/// and the condition every returned row meets.
-fn selection(v: &DatasetVersion, q: &ItemsQuery) -> (Vec<bool>, Option<Expr>) {
+/// What a page reads: the row groups that may hold matches, the boxes that narrow them, and
+/// the condition every returned row meets.
+struct Selection {
+    groups: Vec<bool>,
+    /// Sets of boxes; a match intersects some box of every set (the bbox parameter, the
+    /// boxes of a spatial filter).
+    boxes: Vec<Vec<Bbox>>,
+    predicate: Option<Expr>,
+}
+
+fn selection(v: &DatasetVersion, q: &ItemsQuery) -> Selection {
     let mut predicates = Vec::new();
-    let mut keep = vec![true; v.index.rows.len()];
-    let mut narrow = |boxes: &[Bbox]| {
-        for (k, hit) in keep.iter_mut().zip(v.index.groups_intersecting(boxes)) {
-            *k &= hit;
-        }
-    };
+    let mut boxes = Vec::new();
     match q.bbox {
         Some(b) if v.has_geometry() => {
-            let boxes = split_at_antimeridian(b);
-            narrow(&boxes);
-            predicates.push(bbox_predicate(v, &boxes));
+            let split = split_at_antimeridian(b);
+            predicates.push(bbox_predicate(v, &split));
+            boxes.push(split);
         }
         // A feature without geometry intersects no box.
         Some(_) => predicates.push(lit(false)),
         None => {}
     }
-    if let (Some(boxes), true) = (&q.filter_boxes, v.has_geometry()) {
-        narrow(boxes);
+    if let (Some(filter_boxes), true) = (&q.filter_boxes, v.has_geometry()) {
+        boxes.push(filter_boxes.clone());
     }
     if let Some(f) = &q.filter {
         predicates.push(f.clone());
@@ -419,7 +447,17 @@ fn selection(v: &DatasetVersion, q: &ItemsQuery) -> (Vec<bool>, Option<Expr>) {
             t,
         ));
     }
-    (keep, predicates.into_iter().reduce(Expr::and))
+    let mut groups = vec![true; v.index.rows.len()];
+    for set in &boxes {
+        for (k, hit) in groups.iter_mut().zip(v.index.groups_intersecting(set)) {
+            *k &= hit;
+        }
+    }
+    Selection {
+        groups,
+        boxes,
+        predicate: predicates.into_iter().reduce(Expr::and),
+    }
 }
 
 /// The columns of a page, in order: id, the chosen (or all) published columns, geometry.

@@ -29,8 +29,10 @@ use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
+use parquet::file::metadata::{PageIndexPolicy, ParquetMetaDataBuilder};
 use parquet::file::statistics::Statistics;
 
+use super::pages::PageBoxes;
 use crate::geom::Bbox;
 use crate::store::id_index::{self, IdIndex};
 use crate::store::layout::{BBOX_COLUMN, ID_COLUMN, ID_INDEX_FILE};
@@ -44,8 +46,11 @@ pub struct RowGroupIndex {
     pub rows: Vec<usize>,
     /// Row group and row within it of each feature id (ids as text).
     ids: IdIndex,
-    /// The file's parsed footer, kept so that reading one feature needs no footer read.
+    /// The file's parsed footer with its offset index (where data pages start), kept so that
+    /// reading one feature needs no footer read and skips the pages before it.
     pub reader_metadata: Option<ArrowReaderMetadata>,
+    /// The bbox of each data page.
+    pub pages: PageBoxes,
 }
 
 fn double(stats: Option<&Statistics>, max: bool) -> Option<f64> {
@@ -58,10 +63,22 @@ fn double(stats: Option<&Statistics>, max: bool) -> Option<f64> {
 impl RowGroupIndex {
     /// Reads the footer statistics and the id column of a stored version.
     pub fn read(path: &Path) -> std::result::Result<RowGroupIndex, parquet::errors::ParquetError> {
-        let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)?;
+        let file = File::open(path)?;
+        let with_index = ArrowReaderMetadata::load(
+            &file,
+            ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional),
+        )?;
+        let pages = PageBoxes::from_metadata(with_index.metadata());
+        // The column index has served: only the offset index stays in memory.
+        let meta = Arc::new(
+            ParquetMetaDataBuilder::new_from_metadata(with_index.metadata().as_ref().clone())
+                .set_column_index(None)
+                .build(),
+        );
         let reader_metadata =
-            ArrowReaderMetadata::try_new(builder.metadata().clone(), ArrowReaderOptions::new())?;
-        let meta = builder.metadata().clone();
+            ArrowReaderMetadata::try_new(meta.clone(), ArrowReaderOptions::new())?;
+        let builder =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(file, reader_metadata.clone());
         let bboxes = meta
             .row_groups()
             .iter()
@@ -99,6 +116,7 @@ impl RowGroupIndex {
             rows,
             ids,
             reader_metadata: Some(reader_metadata),
+            pages,
         })
     }
 

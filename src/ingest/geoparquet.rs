@@ -17,8 +17,12 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 
-use crate::store::layout::{BBOX_COLUMN, BBOX_MEMBERS, GEOMETRY_COLUMN, bbox_fields};
+use crate::store::layout::{
+    BBOX_COLUMN, BBOX_MEMBERS, DICTIONARY_PAGE_BYTES, GEOMETRY_COLUMN, ID_COLUMN, PAGE_ROWS,
+    bbox_fields,
+};
 
 /// The geometry part of a table to write.
 #[cfg(test)]
@@ -138,13 +142,27 @@ impl Writer {
         metadata: Vec<KeyValue>,
         group_rows: usize,
     ) -> Result<Self, parquet::errors::ParquetError> {
-        let props = WriterProperties::builder()
+        let mut props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .set_statistics_enabled(EnabledStatistics::Page)
             .set_max_row_group_row_count(Some(group_rows))
+            // The page row limit is checked between write batches: both at PAGE_ROWS.
+            .set_data_page_row_count_limit(PAGE_ROWS)
+            .set_write_batch_size(PAGE_ROWS)
+            // A dictionary page is read whole before any data page of its chunk: a column of
+            // few distinct values keeps a small one, one of many falls back to plain pages.
+            .set_dictionary_page_size_limit(DICTIONARY_PAGE_BYTES)
             .set_key_value_metadata(Some(metadata))
-            .set_created_by(format!("ontsluit {}", env!("CARGO_PKG_VERSION")))
-            .build();
+            .set_created_by(format!("ontsluit {}", env!("CARGO_PKG_VERSION")));
+        // Ids, geometries and their boxes are (nearly) all distinct: no dictionary at all.
+        let distinct = [vec![ID_COLUMN], vec![GEOMETRY_COLUMN]]
+            .into_iter()
+            .chain(BBOX_MEMBERS.map(|m| vec![BBOX_COLUMN, m]));
+        for path in distinct {
+            let path = ColumnPath::new(path.into_iter().map(str::to_owned).collect());
+            props = props.set_column_dictionary_enabled(path, false);
+        }
+        let props = props.build();
         let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
         Ok(Writer {
             inner: ArrowWriter::try_new(file, schema, Some(props))?,

@@ -181,10 +181,7 @@ pub async fn page_response(
     stream: SendableRecordBatchStream,
 ) -> Result<Response, ApiError> {
     let version = &request.version;
-    let number_matched = request
-        .query
-        .is_unfiltered()
-        .then_some(version.manifest.row_count);
+    let number_matched = state.engine.number_matched(version, &request.query).await?;
     let limit = request.limit;
     if request.format == Format::Html {
         let (batches, has_more) = read_page(stream, limit).await?;

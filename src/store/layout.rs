@@ -37,13 +37,22 @@ pub const FLATGEOBUF_FILE: &str = "data.fgb";
 
 /// Part of every ingest checksum: bumped when the stored layout changes, so that every dataset
 /// re-ingests.
-pub const FORMAT_VERSION: &str = "ontsluit-geoparquet-5";
+pub const FORMAT_VERSION: &str = "ontsluit-geoparquet-6";
 
 /// Row groups hold about this many bytes of geometry, and between these bounds of rows: small
 /// enough that a bbox query skips most of a dataset, large enough to compress well.
 pub const TARGET_GROUP_BYTES: usize = 1 << 20;
 pub const MIN_GROUP_ROWS: usize = 64;
 pub const MAX_GROUP_ROWS: usize = 4096;
+
+/// Rows per data page at most. With the page index written beside them, a small page (a bbox
+/// on a street, one feature by id) decodes and decompresses only the pages holding its rows,
+/// not the whole column chunk of a row group (one page per chunk by parquet-rs' defaults).
+pub const PAGE_ROWS: usize = 512;
+
+/// Bytes of a column chunk's dictionary at most; beyond it the writer falls back to plain
+/// pages, so that reading one page never means reading a dictionary of the whole chunk.
+pub const DICTIONARY_PAGE_BYTES: usize = 16 << 10;
 
 /// Rows per row group for rows of `average_row_bytes` (geometry and a share of the rest).
 pub fn rows_per_group(average_row_bytes: usize) -> usize {

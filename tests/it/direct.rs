@@ -218,3 +218,112 @@ async fn direct_pages_equal_planned_pages() {
     };
     assert_same(&state, "parkeerfaciliteiten", &q, "datetime").await;
 }
+
+/// A street-sized box reads only the row groups whose boxes it meets, and within them only
+/// the data pages whose boxes it meets: a small share of those groups' bytes. Its
+/// `numberMatched` comes from the page boxes and the pages on the box's edge, and equals the
+/// planned count.
+#[tokio::test]
+async fn a_small_box_reads_few_row_groups_and_few_pages_of_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = repo_state(dir.path(), &["lichtmasten"]).await;
+    let v = state
+        .engine
+        .current(&DatasetId::parse("lichtmasten").unwrap())
+        .unwrap();
+    let meta = parquet::file::serialized_reader::SerializedFileReader::new(
+        std::fs::File::open(v.path()).unwrap(),
+    )
+    .unwrap();
+    let meta = parquet::file::reader::FileReader::metadata(&meta).clone();
+    assert!(meta.num_row_groups() >= 3, "several row groups");
+    assert!(
+        v.page_count() >= 4 * meta.num_row_groups(),
+        "several pages per group: {} pages",
+        v.page_count()
+    );
+
+    for (b, street) in [
+        (
+            Bbox {
+                minx: 5.116,
+                miny: 52.089,
+                maxx: 5.119,
+                maxy: 52.091,
+            },
+            true,
+        ),
+        (
+            Bbox {
+                minx: 5.10,
+                miny: 52.08,
+                maxx: 5.11,
+                maxy: 52.085,
+            },
+            false,
+        ),
+    ] {
+        let q = ItemsQuery {
+            bbox: Some(b),
+            limit: 100,
+            ..Default::default()
+        };
+        let before = v.direct_reads();
+        let (direct, planned) = both(&state, "lichtmasten", &q).await;
+        let read = v.direct_reads();
+        assert_eq!(direct.num_rows(), planned.num_rows(), "{b:?}");
+        assert!(direct.num_rows() > 0, "{b:?} holds lights");
+
+        // The groups whose statistics meet the box, and their compressed bytes.
+        let hit: Vec<usize> = (0..meta.num_row_groups())
+            .filter(|g| {
+                let stat = |leaf: &str, max: bool| {
+                    let c = meta
+                        .row_group(*g)
+                        .columns()
+                        .iter()
+                        .find(|c| c.column_path().string() == format!("bbox.{leaf}"))
+                        .unwrap();
+                    match c.statistics().unwrap() {
+                        parquet::file::statistics::Statistics::Double(s) => {
+                            if max {
+                                *s.max_opt().unwrap()
+                            } else {
+                                *s.min_opt().unwrap()
+                            }
+                        }
+                        _ => unreachable!(),
+                    }
+                };
+                stat("xmax", true) >= b.minx
+                    && stat("xmin", false) <= b.maxx
+                    && stat("ymax", true) >= b.miny
+                    && stat("ymin", false) <= b.maxy
+            })
+            .collect();
+        let hit_bytes: u64 = hit
+            .iter()
+            .map(|g| meta.row_group(*g).compressed_size() as u64)
+            .sum();
+        let groups = read.row_groups - before.row_groups;
+        let bytes = read.bytes - before.bytes;
+        eprintln!("{b:?}: opened {groups} row groups, read {bytes} of {hit_bytes} bytes");
+        assert!(
+            groups as usize <= hit.len() && (!street || hit.len() < meta.num_row_groups()),
+            "{b:?}: opened {groups} row groups, {} meet the box",
+            hit.len()
+        );
+        assert!(
+            bytes * 4 < hit_bytes,
+            "{b:?}: read {bytes} bytes of the {hit_bytes} in the groups it meets"
+        );
+
+        let matched = state.engine.number_matched(&v, &q).await.unwrap();
+        let all = ItemsQuery {
+            limit: 100_000,
+            ..q.clone()
+        };
+        let (_, every) = both(&state, "lichtmasten", &all).await;
+        assert_eq!(matched, Some(every.num_rows() as u64), "{b:?}");
+    }
+}
