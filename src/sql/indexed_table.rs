@@ -48,6 +48,11 @@ impl std::fmt::Debug for IndexedTable {
 }
 
 impl IndexedTable {
+    /// Rows of the version.
+    pub fn rows(&self) -> u64 {
+        self.version.manifest.row_count
+    }
+
     pub fn new(version: Arc<DatasetVersion>) -> IndexedTable {
         IndexedTable {
             inner: version.table(),

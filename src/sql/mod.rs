@@ -60,6 +60,9 @@ pub struct SqlLimits {
     pub timeout: Duration,
     /// Queries that may run at once; more get 503 + `Retry-After`.
     pub max_concurrent: usize,
+    /// Queries whose tables hold at most this many rows together are planned for one
+    /// partition (see [`snapshot::Snapshot::state_for`]).
+    pub serial_rows: u64,
 }
 
 impl Default for SqlLimits {
@@ -70,6 +73,7 @@ impl Default for SqlLimits {
             memory_bytes: 512 * 1024 * 1024,
             timeout: Duration::from_secs(30),
             max_concurrent: 4,
+            serial_rows: 1_000_000,
         }
     }
 }
@@ -251,14 +255,15 @@ async fn read_ahead(
     } else {
         None
     };
-    let (schema, physical) = match cached {
+    let (schema, physical, state) = match cached {
         Some(optimized) => {
             let schema: SchemaRef = Arc::new(optimized.schema().as_arrow().clone());
+            let state = snapshot.state_for(&optimized, limits.serial_rows);
             let physical = state
                 .query_planner()
                 .create_physical_plan(&optimized, state)
                 .await?;
-            (schema, physical)
+            (schema, physical, state)
         }
         None => {
             // What `SessionContext::sql_with_options` does, on the shared state.
@@ -277,6 +282,7 @@ async fn read_ahead(
                     .build()?;
             }
             let schema: SchemaRef = Arc::new(plan.schema().as_arrow().clone());
+            let state = snapshot.state_for(&plan, limits.serial_rows);
             let physical = if !explain && !with_params && plan_cache::cacheable(&plan) {
                 let optimized = state.optimize(&plan)?;
                 snapshot.plans.insert(&request.query, optimized.clone());
@@ -287,7 +293,7 @@ async fn read_ahead(
             } else {
                 state.create_physical_plan(&plan).await?
             };
-            (schema, physical)
+            (schema, physical, state)
         }
     };
     let task = TaskContext::from(state).with_runtime(Arc::clone(&runtime));

@@ -11,6 +11,8 @@
 
 use std::sync::Arc;
 
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::datasource::source_as_provider;
 use datafusion::error::DataFusionError;
 use datafusion::execution::cache::cache_manager::CacheManager;
 use datafusion::execution::disk_manager::{DiskManager, DiskManagerBuilder, DiskManagerMode};
@@ -18,6 +20,7 @@ use datafusion::execution::memory_pool::{GreedyMemoryPool, TrackConsumersPool};
 use datafusion::execution::object_store::ObjectStoreRegistry;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
@@ -39,6 +42,10 @@ pub(crate) struct Snapshot {
     versions: Versions,
     tables: Vec<Option<Arc<IndexedTable>>>,
     pub state: SessionState,
+    /// The same state planning for one partition: for queries over small tables, where the
+    /// repartitioning, extra tasks and merges of a parallel plan cost more than they gain
+    /// (and a server under load has no idle core to gain from anyway).
+    pub serial_state: SessionState,
     /// Optimised plans of the query texts run on this snapshot.
     pub plans: PlanCache,
     disk_manager: Arc<DiskManager>,
@@ -111,15 +118,50 @@ impl Snapshot {
             ctx.register_table(id.as_str(), table.clone())?;
             tables.push(Some(table));
         }
+        let state = ctx.state();
+        // The catalog is the state's own (shared): building must not register a fresh one.
+        let serial_config = state
+            .config()
+            .clone()
+            .with_target_partitions(1)
+            .with_create_default_catalog_and_schema(false);
+        let serial_state = SessionStateBuilder::new_from_existing(state.clone())
+            .with_config(serial_config)
+            .build();
         Ok(Snapshot {
             versions,
             tables,
-            state: ctx.state(),
+            state,
+            serial_state,
             plans: PlanCache::default(),
             disk_manager: Arc::clone(&runtime.disk_manager),
             cache_manager: Arc::clone(&runtime.cache_manager),
             object_stores: Arc::clone(&runtime.object_store_registry),
         })
+    }
+
+    /// The state to plan `plan` physically with: the serial one when the tables it scans hold
+    /// at most `serial_rows` rows together.
+    pub fn state_for(&self, plan: &LogicalPlan, serial_rows: u64) -> &SessionState {
+        let mut rows = 0u64;
+        let mut known = true;
+        let _ = plan.apply_with_subqueries(|node| {
+            if let LogicalPlan::TableScan(scan) = node {
+                let table = source_as_provider(&scan.source)
+                    .ok()
+                    .and_then(|p| p.downcast_ref::<IndexedTable>().map(|t| t.rows()));
+                match table {
+                    Some(n) => rows += n,
+                    None => known = false,
+                }
+            }
+            Ok(TreeNodeRecursion::Continue)
+        });
+        if known && rows <= serial_rows {
+            &self.serial_state
+        } else {
+            &self.state
+        }
     }
 
     /// The runtime of one query: a memory pool of its own with the query's limit, no disk

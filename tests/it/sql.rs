@@ -747,3 +747,29 @@ async fn the_bbox_guard_changes_no_answer() {
         assert!(total > 100, "{guarded}: {a}");
     }
 }
+
+/// Queries over small tables plan for one partition: no repartitioning and no merge of
+/// partitions, which cost more than they gain on a few thousand rows. Past `serial_rows` the
+/// same query plans in parallel. The answers are the same either way.
+#[tokio::test]
+async fn small_queries_plan_for_one_partition_and_large_ones_in_parallel() {
+    let q = "SELECT gemeente, count(*) AS n FROM laadpunten GROUP BY gemeente ORDER BY gemeente";
+    let mut answers = Vec::new();
+    for (serial_rows, parallel) in [(1_000_000, false), (0, true)] {
+        let dir = tempfile::tempdir().unwrap();
+        let limits = SqlLimits {
+            serial_rows,
+            ..SqlLimits::default()
+        };
+        let state = sql_state(dir.path(), &["laadpunten"], limits).await;
+        let plan = ok_json(&sql(&state, &format!("EXPLAIN {q}")).await)["rows"].to_string();
+        let repartitions = plan.contains("RepartitionExec");
+        assert_eq!(repartitions, parallel, "serial_rows {serial_rows}: {plan}");
+        // Twice: the second run plans from the cached logical plan.
+        for _ in 0..2 {
+            answers.push(ok_json(&sql(&state, q).await)["rows"].clone());
+        }
+    }
+    assert!(answers.windows(2).all(|w| w[0] == w[1]));
+    assert!(answers[0].as_array().is_some_and(|rows| rows.len() > 1));
+}
