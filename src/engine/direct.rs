@@ -32,7 +32,7 @@ use parquet::arrow::arrow_reader::{
     RowFilter, RowSelection, RowSelectionPolicy,
 };
 
-use super::read_count::{ReadCounts, Reads};
+use super::read_count::{CountedFile, ReadCounts, Reads};
 use super::{
     DatasetVersion, Engine, EngineError, ItemsQuery, Selection, output_columns, selection,
 };
@@ -201,19 +201,18 @@ pub async fn number_matched(
     let counts = v.direct.counts.clone();
     let on_edges = tokio::task::spawn_blocking(move || -> Result<u64, DataFusionError> {
         let file = counts.counted(File::open(&path)?);
-        counts.opened(edges.len());
         let mask =
             ProjectionMask::roots(metadata.parquet_schema(), condition.roots.iter().copied());
         let mut count = 0u64;
         for (group, rows) in edges {
-            let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(
-                file.try_clone()?,
-                metadata.clone(),
-            )
-            .with_row_groups(vec![group])
-            .with_projection(mask.clone())
-            .with_batch_size(BATCH_ROWS)
-            .with_row_selection_policy(RowSelectionPolicy::Selectors);
+            let mut builder = open(
+                &file,
+                &metadata,
+                &counts,
+                vec![group],
+                mask.clone(),
+                BATCH_ROWS,
+            )?;
             if let Some(rows) = rows {
                 builder = builder.with_row_selection(rows);
             }
@@ -291,17 +290,15 @@ impl Page {
             .map(|r| roots.binary_search(r).expect("a projected root"))
             .collect();
         let batch_rows = self.limit.clamp(1, BATCH_ROWS);
-        let reader = |groups: Vec<usize>| -> Result<_, DataFusionError> {
-            self.counts.opened(groups.len());
-            Ok(ParquetRecordBatchReaderBuilder::new_with_metadata(
-                file.try_clone()?,
-                self.metadata.clone(),
+        let reader = |groups: Vec<usize>| {
+            open(
+                &file,
+                &self.metadata,
+                &self.counts,
+                groups,
+                mask.clone(),
+                batch_rows,
             )
-            .with_row_groups(groups)
-            .with_projection(mask.clone())
-            .with_batch_size(batch_rows)
-            // Skip unselected runs page by page: a mask would decode every page of a group.
-            .with_row_selection_policy(RowSelectionPolicy::Selectors))
         };
         let mut batches = Vec::new();
         let mut keep = |batch: RecordBatch| -> Result<(), DataFusionError> {
@@ -362,6 +359,26 @@ impl Page {
         }
         Ok(batches)
     }
+}
+
+/// A reader of `groups` of `file`, counted in `counts`, for the columns in `mask`.
+fn open(
+    file: &CountedFile,
+    metadata: &ArrowReaderMetadata,
+    counts: &ReadCounts,
+    groups: Vec<usize>,
+    mask: ProjectionMask,
+    batch_rows: usize,
+) -> Result<ParquetRecordBatchReaderBuilder<CountedFile>, DataFusionError> {
+    counts.opened(groups.len());
+    Ok(
+        ParquetRecordBatchReaderBuilder::new_with_metadata(file.try_clone()?, metadata.clone())
+            .with_row_groups(groups)
+            .with_projection(mask)
+            .with_batch_size(batch_rows)
+            // Skip unselected runs page by page: a mask would decode every page of a group.
+            .with_row_selection_policy(RowSelectionPolicy::Selectors),
+    )
 }
 
 /// Which rows of `batch` meet the condition; a null condition does not match (SQL's WHERE).

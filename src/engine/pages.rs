@@ -141,23 +141,7 @@ impl PageBoxes {
     /// The rows of `group` in pages that may meet every constraint (each a set of boxes, any of
     /// which a feature must intersect); `None` when the pages of `group` are unknown.
     pub fn selection(&self, group: usize, constraints: &[Vec<Bbox>]) -> Option<RowSelection> {
-        let pages = self.of(group);
-        if pages.is_empty() {
-            return None;
-        }
-        let mut selectors: Vec<RowSelector> = Vec::with_capacity(pages.len());
-        for page in pages {
-            let keep = page_match(page, constraints) != PageMatch::None;
-            match selectors.last_mut() {
-                Some(last) if last.skip != keep => last.row_count += page.rows,
-                _ => selectors.push(if keep {
-                    RowSelector::select(page.rows)
-                } else {
-                    RowSelector::skip(page.rows)
-                }),
-            }
-        }
-        Some(RowSelection::from(selectors))
+        self.rows_where(group, constraints, |m| m != PageMatch::None)
     }
 
     /// For counting matches in `group`: the rows of pages that match whole, and the rows of
@@ -168,23 +152,34 @@ impl PageBoxes {
         group: usize,
         constraints: &[Vec<Bbox>],
     ) -> Option<(usize, RowSelection)> {
+        let edge = self.rows_where(group, constraints, |m| m == PageMatch::Some)?;
+        let whole = self
+            .of(group)
+            .iter()
+            .filter(|p| page_match(p, constraints) == PageMatch::All)
+            .map(|p| p.rows)
+            .sum();
+        Some((whole, edge))
+    }
+
+    /// The rows of `group` in pages whose match `keep` accepts (runs merged).
+    fn rows_where(
+        &self,
+        group: usize,
+        constraints: &[Vec<Bbox>],
+        keep: impl Fn(PageMatch) -> bool,
+    ) -> Option<RowSelection> {
         let pages = self.of(group);
         if pages.is_empty() {
             return None;
         }
-        let mut whole = 0;
-        let mut edge = Vec::with_capacity(pages.len());
-        for page in pages {
-            match page_match(page, constraints) {
-                PageMatch::All => {
-                    whole += page.rows;
-                    edge.push(RowSelector::skip(page.rows));
-                }
-                PageMatch::Some => edge.push(RowSelector::select(page.rows)),
-                PageMatch::None => edge.push(RowSelector::skip(page.rows)),
+        Some(RowSelection::from_iter(pages.iter().map(|page| {
+            if keep(page_match(page, constraints)) {
+                RowSelector::select(page.rows)
+            } else {
+                RowSelector::skip(page.rows)
             }
-        }
-        Some((whole, RowSelection::from(edge)))
+        })))
     }
 }
 
