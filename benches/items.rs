@@ -86,6 +86,7 @@ fn benches(c: &mut Criterion) {
                 .items(&version, &query)
                 .await
                 .unwrap()
+                .stream
                 .try_collect::<Vec<_>>()
                 .await
         })
@@ -154,6 +155,7 @@ fn benches(c: &mut Criterion) {
                 .items(&v, &q)
                 .await
                 .unwrap()
+                .stream
                 .try_collect::<Vec<_>>()
                 .await
         })
@@ -169,6 +171,33 @@ fn benches(c: &mut Criterion) {
         "/ogc/v1/collections/laadpunten/items/{}",
         ontsluit::ogcapi::path_segment(&feature_id)
     );
+
+    // A bbox page (Europe) 20 000 matches deep, asked by offset and by the keyset cursor that the
+    // page before it links to as `next`.
+    let deep_filter = "/ogc/v1/collections/plaatsen/items?limit=100&bbox=-10,35,30,60";
+    let deep_by_offset = format!("{deep_filter}&cursor=1.20000");
+    let deep_by_start = rt.block_on(async {
+        let before = format!("{deep_filter}&cursor=1.19900");
+        let response = router
+            .clone()
+            .oneshot(Request::get(before.as_str()).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let page: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let next = page["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["rel"] == "next")
+            .expect("a next link")["href"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let path = &next[next.find("/ogc/v1").expect("an API link")..];
+        assert_eq!(path.split("cursor=").nth(1).unwrap().split('.').count(), 3);
+        path.to_owned()
+    });
 
     let mut group = c.benchmark_group("requests");
     for (name, uri) in [
@@ -244,6 +273,14 @@ fn benches(c: &mut Criterion) {
             "/ogc/v1/collections/adressen/items?limit=1000&bbox=176000,451000,182000,457000&bbox-crs=EPSG:28992",
         ),
         ("one feature", one_feature.as_str()),
+        (
+            "bbox page of 100 places 20 000 deep, by offset",
+            deep_by_offset.as_str(),
+        ),
+        (
+            "bbox page of 100 places 20 000 deep, by keyset cursor",
+            deep_by_start.as_str(),
+        ),
         (
             "HTML page, limit 10",
             "/ogc/v1/collections/lichtmasten/items?f=html",

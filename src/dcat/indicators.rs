@@ -93,6 +93,7 @@ pub async fn load(
         .engine
         .items(&version, &query)
         .await?
+        .stream
         .try_collect()
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;

@@ -36,7 +36,7 @@ pub async fn respond(
         limit: version.manifest.row_count as usize + 1,
         ..Default::default()
     };
-    let rows = state.engine.items(&version, &query).await?;
+    let rows = state.engine.items(&version, &query).await?.stream;
     let body = match format {
         Format::GeoJson => geojson_body(rows, &version, state.settings.coordinate_decimals),
         Format::Csv => csv_body(rows, state.settings.coordinate_decimals),

@@ -22,19 +22,19 @@ use arrow::datatypes::{Schema, SchemaRef};
 use arrow::error::ArrowError;
 use datafusion::common::DFSchema;
 use datafusion::error::DataFusionError;
-use datafusion::execution::SendableRecordBatchStream;
 use datafusion::logical_expr::Expr;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
-    ArrowPredicateFn, ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
-    RowFilter, RowSelection, RowSelectionPolicy,
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection,
+    RowSelectionPolicy, RowSelector,
 };
 
 use super::read_count::{CountedFile, ReadCounts, Reads};
+use super::row_groups::from_row;
 use super::{
-    DatasetVersion, Engine, EngineError, ItemsQuery, Selection, output_columns, selection,
+    DatasetVersion, Engine, EngineError, Items, ItemsQuery, Selection, output_columns, selection,
 };
 
 /// Rows per batch at most (DataFusion's default batch size).
@@ -79,7 +79,7 @@ pub async fn items(
     engine: &Engine,
     v: &DatasetVersion,
     q: &ItemsQuery,
-) -> Result<Option<SendableRecordBatchStream>, EngineError> {
+) -> Result<Option<Items>, EngineError> {
     if !q.sort.is_empty() || q.limit > MAX_DIRECT_ROWS {
         return Ok(None);
     }
@@ -107,9 +107,28 @@ pub async fn items(
         .map_err(DataFusionError::from)?;
     let output: SchemaRef = Arc::new(schema.project(&out_roots).map_err(DataFusionError::from)?);
 
-    // Unfiltered: whole row groups before the offset are not even opened.
-    let mut groups: Vec<usize> = (0..keep.len()).filter(|g| keep[*g]).collect();
+    // Where the page starts: a keyset cursor's stored row (past the end: nothing to read).
     let mut offset = q.offset as usize;
+    let mut groups: Vec<usize> = (0..keep.len()).filter(|g| keep[*g]).collect();
+    let start = match q.start {
+        None => None,
+        // Unfiltered, a position is an offset, and as cheap.
+        Some(n) if filter.is_none() => {
+            offset += n as usize;
+            None
+        }
+        Some(n) => match v.index.position(n) {
+            Some(at) => Some(at),
+            None => {
+                groups.clear();
+                None
+            }
+        },
+    };
+    if let Some(at) = start {
+        groups.retain(|g| *g >= at.group);
+    }
+    // Unfiltered: whole row groups before the offset are not even opened.
     if filter.is_none() {
         while let Some(&g) = groups.first() {
             let rows = v.index.rows[g];
@@ -120,12 +139,23 @@ pub async fn items(
             groups.remove(0);
         }
     }
-    // Within each row group, only the data pages whose boxes meet the query's are read.
+    // Within each row group, only the data pages whose boxes meet the query's are read, and
+    // in the start group only the rows from the start on.
     let groups: Vec<(usize, Option<RowSelection>)> = groups
         .into_iter()
-        .map(|g| match boxes.is_empty() {
-            true => (g, None),
-            false => (g, v.index.pages.selection(g, &boxes)),
+        .map(|g| {
+            let pages = match boxes.is_empty() {
+                true => None,
+                false => v.index.pages.selection(g, &boxes),
+            };
+            let from = start
+                .filter(|at| at.group == g)
+                .map(|at| from_row(at.row, v.index.rows[g]));
+            let rows = match (pages, from) {
+                (Some(p), Some(f)) => Some(p.intersection(&f)),
+                (p, f) => p.or(f),
+            };
+            (g, rows)
         })
         .filter(|(_, rows)| rows.as_ref().is_none_or(RowSelection::selects_any))
         .collect();
@@ -134,19 +164,21 @@ pub async fn items(
         counts: v.direct.counts.clone(),
         metadata,
         groups,
+        group_rows: v.index.rows.clone(),
         out_roots,
         output: output.clone(),
         filter,
         offset,
         limit: q.limit,
     };
-    let batches = tokio::task::spawn_blocking(move || page.read())
+    let (batches, ends) = tokio::task::spawn_blocking(move || page.read())
         .await
         .map_err(|e| DataFusionError::External(Box::new(e)))??;
     let stream = futures::stream::iter(batches.into_iter().map(Ok));
-    Ok(Some(Box::pin(RecordBatchStreamAdapter::new(
-        output, stream,
-    ))))
+    Ok(Some(Items {
+        stream: Box::pin(RecordBatchStreamAdapter::new(output, stream)),
+        ends,
+    }))
 }
 
 /// `numberMatched` of `q`, without reading its page: the manifest's count when unfiltered; for
@@ -205,14 +237,8 @@ pub async fn number_matched(
             ProjectionMask::roots(metadata.parquet_schema(), condition.roots.iter().copied());
         let mut count = 0u64;
         for (group, rows) in edges {
-            let mut builder = open(
-                &file,
-                &metadata,
-                &counts,
-                vec![group],
-                mask.clone(),
-                BATCH_ROWS,
-            )?;
+            counts.opened(1);
+            let mut builder = open(&file, &metadata, vec![group], mask.clone(), BATCH_ROWS)?;
             if let Some(rows) = rows {
                 builder = builder.with_row_selection(rows);
             }
@@ -266,6 +292,8 @@ struct Page {
     metadata: ArrowReaderMetadata,
     /// Row groups to read, each with the rows that may match (all when `None`).
     groups: Vec<(usize, Option<RowSelection>)>,
+    /// Rows of every row group of the file.
+    group_rows: Vec<usize>,
     out_roots: Vec<usize>,
     output: SchemaRef,
     filter: Option<Condition>,
@@ -274,9 +302,10 @@ struct Page {
 }
 
 impl Page {
-    fn read(self) -> Result<Vec<RecordBatch>, DataFusionError> {
+    /// The page's batches and, for a filtered page, the stored row after each of its rows.
+    fn read(self) -> Result<(Vec<RecordBatch>, Vec<u64>), DataFusionError> {
         if self.groups.is_empty() || self.limit == 0 {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), Vec::new()));
         }
         let file = self.counts.counted(File::open(&self.path)?);
         let parquet_schema = self.metadata.parquet_schema();
@@ -290,16 +319,8 @@ impl Page {
             .map(|r| roots.binary_search(r).expect("a projected root"))
             .collect();
         let batch_rows = self.limit.clamp(1, BATCH_ROWS);
-        let reader = |groups: Vec<usize>| {
-            open(
-                &file,
-                &self.metadata,
-                &self.counts,
-                groups,
-                mask.clone(),
-                batch_rows,
-            )
-        };
+        let reader =
+            |groups: Vec<usize>| open(&file, &self.metadata, groups, mask.clone(), batch_rows);
         let mut batches = Vec::new();
         let mut keep = |batch: RecordBatch| -> Result<(), DataFusionError> {
             let batch = batch.project(&order)?;
@@ -310,9 +331,10 @@ impl Page {
             )?);
             Ok(())
         };
-        let Some(condition) = self.filter else {
+        let Some(condition) = &self.filter else {
             // Unfiltered: the reader skips the offset and stops at the limit.
-            let groups = self.groups.into_iter().map(|(g, _)| g).collect();
+            let groups: Vec<usize> = self.groups.iter().map(|(g, _)| *g).collect();
+            self.counts.opened(groups.len());
             let mut builder = reader(groups)?.with_limit(self.limit);
             if self.offset > 0 {
                 builder = builder.with_offset(self.offset);
@@ -320,57 +342,99 @@ impl Page {
             for batch in builder.build()? {
                 keep(batch?)?;
             }
-            return Ok(batches);
+            return Ok((batches, Vec::new()));
         };
-        // Filtered: group by group, so that a page that fills early reads no further (the
-        // reader would evaluate the condition over every group before the first row).
-        let condition_mask = ProjectionMask::roots(parquet_schema, condition.roots.iter().copied());
+        // Filtered, group by group, so that a page that fills early reads no further: first
+        // which rows match (the condition's columns only, until there are enough), then the
+        // page's columns of just those rows.
         let (mut skip, mut left) = (self.offset, self.limit);
-        for (group, rows) in self.groups {
+        let mut ends = Vec::new();
+        let mut first_row = 0u64;
+        let mut first_rows = Vec::with_capacity(self.group_rows.len());
+        for rows in &self.group_rows {
+            first_rows.push(first_row);
+            first_row += *rows as u64;
+        }
+        for (group, rows) in &self.groups {
             if left == 0 {
                 break;
             }
-            let expr = condition.expr.clone();
-            let predicate =
-                ArrowPredicateFn::new(condition_mask.clone(), move |batch: RecordBatch| {
-                    matches(expr.as_ref(), &batch)
-                });
-            let mut builder = reader(vec![group])?
-                .with_row_filter(RowFilter::new(vec![Box::new(predicate)]))
-                .with_limit(skip + left);
-            if let Some(rows) = rows {
-                builder = builder.with_row_selection(rows);
+            let group_rows = self.group_rows[*group];
+            let candidates = rows
+                .clone()
+                .unwrap_or_else(|| RowSelection::from(vec![RowSelector::select(group_rows)]));
+            let hits = self.matching_rows(&file, condition, *group, &candidates, skip + left)?;
+            let skipped = hits.len().min(skip);
+            skip -= skipped;
+            let hits = &hits[skipped..];
+            if hits.is_empty() {
+                continue;
             }
-            for batch in builder.build()? {
-                let mut batch = batch?;
-                if skip >= batch.num_rows() {
-                    skip -= batch.num_rows();
-                    continue;
-                }
-                batch = batch.slice(skip, batch.num_rows() - skip);
-                skip = 0;
-                let take = batch.num_rows().min(left);
-                left -= take;
-                keep(batch.slice(0, take))?;
-                if left == 0 {
-                    break;
+            left -= hits.len();
+            let chosen =
+                RowSelection::from_consecutive_ranges(hits.iter().map(|r| *r..*r + 1), group_rows);
+            for batch in reader(vec![*group])?.with_row_selection(chosen).build()? {
+                keep(batch?)?;
+            }
+            ends.extend(hits.iter().map(|r| first_rows[*group] + *r as u64 + 1));
+        }
+        Ok((batches, ends))
+    }
+
+    /// The rows (within `group`) among `candidates` that meet `condition`, in stored order,
+    /// reading only the condition's columns and stopping at `want` of them.
+    fn matching_rows(
+        &self,
+        file: &CountedFile,
+        condition: &Condition,
+        group: usize,
+        candidates: &RowSelection,
+        want: usize,
+    ) -> Result<Vec<usize>, DataFusionError> {
+        let mask = ProjectionMask::roots(
+            self.metadata.parquet_schema(),
+            condition.roots.iter().copied(),
+        );
+        self.counts.opened(1);
+        let batch_rows = want.saturating_mul(4).clamp(512, BATCH_ROWS);
+        let reader = open(file, &self.metadata, vec![group], mask, batch_rows)?
+            .with_row_selection(candidates.clone())
+            .build()?;
+        // The rows the reader hands over, in order: the selected runs of the candidates.
+        let mut at = 0;
+        let mut read_rows = candidates
+            .iter()
+            .filter_map(|s| {
+                let run = at..at + s.row_count;
+                at = run.end;
+                (!s.skip).then_some(run)
+            })
+            .flatten();
+        let mut hits = Vec::new();
+        for batch in reader {
+            let batch = batch?;
+            let matched = matches(condition.expr.as_ref(), &batch)?;
+            for (i, row) in read_rows.by_ref().take(batch.num_rows()).enumerate() {
+                if matched.value(i) {
+                    hits.push(row);
+                    if hits.len() == want {
+                        return Ok(hits);
+                    }
                 }
             }
         }
-        Ok(batches)
+        Ok(hits)
     }
 }
 
-/// A reader of `groups` of `file`, counted in `counts`, for the columns in `mask`.
+/// A reader of `groups` of `file` (the caller counts them as opened), for the columns in `mask`.
 fn open(
     file: &CountedFile,
     metadata: &ArrowReaderMetadata,
-    counts: &ReadCounts,
     groups: Vec<usize>,
     mask: ProjectionMask,
     batch_rows: usize,
 ) -> Result<ParquetRecordBatchReaderBuilder<CountedFile>, DataFusionError> {
-    counts.opened(groups.len());
     Ok(
         ParquetRecordBatchReaderBuilder::new_with_metadata(file.try_clone()?, metadata.clone())
             .with_row_groups(groups)

@@ -57,7 +57,7 @@ impl Engine {
             limit,
             ..ItemsQuery::default()
         };
-        let batches: Vec<RecordBatch> = self.items(v, &query).await?.try_collect().await?;
+        let batches: Vec<RecordBatch> = self.items(v, &query).await?.stream.try_collect().await?;
         let mut found = Vec::new();
         for b in &batches {
             let ids = strings(b, ID_COLUMN)?;
@@ -98,7 +98,7 @@ impl Engine {
             ..ItemsQuery::default()
         };
         let here = Point::new(lon, lat);
-        let batches: Vec<RecordBatch> = self.items(v, &query).await?.try_collect().await?;
+        let batches: Vec<RecordBatch> = self.items(v, &query).await?.stream.try_collect().await?;
         // Candidates by a flat-earth distance, which is within a fraction of a per cent of the
         // geodesic one over a few kilometres and a hundred times cheaper; only the nearest few
         // are measured on the ellipsoid.

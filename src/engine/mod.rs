@@ -41,7 +41,7 @@ use datafusion::logical_expr::{Expr, lit};
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 pub use read_count::Reads;
-pub use row_groups::{RowGroupIndex, RowGroupSubset, with_access_plan};
+pub use row_groups::{RowGroupIndex, RowGroupSubset, RowPosition, with_access_plan};
 pub use st_intersects_bbox::StIntersectsBbox;
 
 use crate::catalog::{Catalog, DatasetId};
@@ -133,7 +133,10 @@ pub struct ItemsQuery {
     pub properties: Option<Vec<String>>,
     /// Leave the geometry out (`geometry: null`).
     pub skip_geometry: bool,
-    /// Rows of the (filtered) result to skip.
+    /// Where the page starts in stored order (a keyset cursor): the first stored row it may
+    /// return. Pages in stored order only; a sorted page ignores it.
+    pub start: Option<u64>,
+    /// Rows of the (filtered) result to skip, from `start` on.
     pub offset: u64,
     /// Rows to return.
     pub limit: usize,
@@ -144,6 +147,16 @@ impl ItemsQuery {
     pub fn is_unfiltered(&self) -> bool {
         self.bbox.is_none() && self.datetime.is_none() && self.filter.is_none()
     }
+}
+
+/// A page's rows, and where each of them ends in stored order.
+pub struct Items {
+    pub stream: SendableRecordBatchStream,
+    /// For a filtered page read in stored order: after each returned row, the stored row that
+    /// the next page may start from ([`ItemsQuery::start`]), so that a deep page costs what
+    /// the first one does. Empty where an offset is as cheap (unfiltered pages) or where rows
+    /// have no stored position (sorted pages).
+    pub ends: Vec<u64>,
 }
 
 /// Versions kept open for cursors that point at a version that is no longer current.
@@ -325,15 +338,14 @@ impl Engine {
     /// Streams one page of features: id, properties, geometry (no bbox column). A page in
     /// stored order is read straight from the Parquet file ([`direct`]); a sorted one is
     /// planned with DataFusion.
-    pub async fn items(
-        &self,
-        v: &DatasetVersion,
-        q: &ItemsQuery,
-    ) -> Result<SendableRecordBatchStream, EngineError> {
-        if let Some(stream) = direct::items(self, v, q).await? {
-            return Ok(stream);
+    pub async fn items(&self, v: &DatasetVersion, q: &ItemsQuery) -> Result<Items, EngineError> {
+        if let Some(items) = direct::items(self, v, q).await? {
+            return Ok(items);
         }
-        self.planned_items(v, q).await
+        Ok(Items {
+            stream: self.planned_items(v, q).await?,
+            ends: Vec::new(),
+        })
     }
 
     /// `numberMatched` of `q` where it is known without a scan: unfiltered pages and bbox
@@ -354,9 +366,22 @@ impl Engine {
         q: &ItemsQuery,
     ) -> Result<SendableRecordBatchStream, EngineError> {
         let Selection {
-            groups, predicate, ..
+            mut groups,
+            predicate,
+            ..
         } = selection(v, q);
-        let table = RowGroupSubset::wrap(v.table.clone(), groups);
+        // A keyset position only means something in stored order.
+        let start = match (q.start, q.sort.is_empty()) {
+            (Some(n), true) => {
+                let at = v.index.position(n);
+                if at.is_none() {
+                    groups.fill(false);
+                }
+                at
+            }
+            _ => None,
+        };
+        let table = RowGroupSubset::wrap_from(v.table.clone(), groups, start, &v.index.rows);
         let mut df = self.ctx.read_table(table)?;
         if let Some(p) = predicate {
             df = df.filter(p)?;

@@ -27,7 +27,8 @@ use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection,
+    RowSelector,
 };
 use parquet::file::metadata::{PageIndexPolicy, ParquetMetaDataBuilder};
 use parquet::file::statistics::Statistics;
@@ -209,7 +210,6 @@ impl RowGroupIndex {
         group: usize,
         row: usize,
     ) -> std::result::Result<Option<arrow::array::RecordBatch>, parquet::errors::ParquetError> {
-        use parquet::arrow::arrow_reader::{RowSelection, RowSelector};
         let Some(metadata) = self.reader_metadata.clone() else {
             return Ok(None);
         };
@@ -234,6 +234,27 @@ impl RowGroupIndex {
         reader.next().transpose().map_err(Into::into)
     }
 
+    /// Where the `n`th stored row (from 0) is; `None` past the last row.
+    pub fn position(&self, n: u64) -> Option<RowPosition> {
+        let mut first = 0u64;
+        for (group, rows) in self.rows.iter().enumerate() {
+            let end = first + *rows as u64;
+            if n < end {
+                return Some(RowPosition {
+                    group,
+                    row: (n - first) as usize,
+                });
+            }
+            first = end;
+        }
+        None
+    }
+
+    /// The stored row number (from 0) of the first row of `group`.
+    pub fn first_row(&self, group: usize) -> u64 {
+        self.rows[..group].iter().map(|r| *r as u64).sum()
+    }
+
     /// Which row groups may hold features intersecting any of `boxes`.
     pub fn groups_intersecting(&self, boxes: &[Bbox]) -> Vec<bool> {
         self.bboxes
@@ -248,36 +269,64 @@ impl RowGroupIndex {
     }
 }
 
-/// A table that scans only the row groups marked in `keep`.
+/// A row in stored order: its row group, and its row within that group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowPosition {
+    pub group: usize,
+    pub row: usize,
+}
+
+/// The rows of a group of `rows` rows from `row` on.
+pub fn from_row(row: usize, rows: usize) -> RowSelection {
+    RowSelection::from(vec![
+        RowSelector::skip(row.min(rows)),
+        RowSelector::select(rows.saturating_sub(row)),
+    ])
+}
+
+/// A table that scans only the row groups marked in `keep`, and from a given row on.
 #[derive(Debug)]
 pub struct RowGroupSubset {
     inner: Arc<dyn TableProvider>,
-    keep: Vec<bool>,
+    access: ParquetAccessPlan,
 }
 
 impl RowGroupSubset {
     /// `inner` itself when every row group is kept.
     pub fn wrap(inner: Arc<dyn TableProvider>, keep: Vec<bool>) -> Arc<dyn TableProvider> {
-        if keep.iter().all(|k| *k) {
-            inner
-        } else {
-            Arc::new(RowGroupSubset { inner, keep })
-        }
+        Self::wrap_from(inner, keep, None, &[])
     }
 
-    fn access_plan(&self) -> ParquetAccessPlan {
-        ParquetAccessPlan::new(
-            self.keep
-                .iter()
-                .map(|k| {
-                    if *k {
-                        RowGroupAccess::Scan
-                    } else {
-                        RowGroupAccess::Skip
-                    }
-                })
-                .collect(),
-        )
+    /// Only the kept row groups, and of them only the rows from `start` on (a keyset cursor's
+    /// position in stored order); `group_rows` are the row groups' lengths.
+    pub fn wrap_from(
+        inner: Arc<dyn TableProvider>,
+        keep: Vec<bool>,
+        start: Option<RowPosition>,
+        group_rows: &[usize],
+    ) -> Arc<dyn TableProvider> {
+        if keep.iter().all(|k| *k) && start.is_none() {
+            return inner;
+        }
+        let mut access: Vec<RowGroupAccess> = keep
+            .iter()
+            .map(|k| match k {
+                true => RowGroupAccess::Scan,
+                false => RowGroupAccess::Skip,
+            })
+            .collect();
+        if let Some(RowPosition { group, row }) = start {
+            for a in access.iter_mut().take(group) {
+                *a = RowGroupAccess::Skip;
+            }
+            if let Some(a @ RowGroupAccess::Scan) = access.get_mut(group) {
+                *a = RowGroupAccess::Selection(from_row(row, group_rows[group]));
+            }
+        }
+        Arc::new(RowGroupSubset {
+            inner,
+            access: ParquetAccessPlan::new(access),
+        })
     }
 }
 
@@ -306,7 +355,7 @@ impl TableProvider for RowGroupSubset {
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let plan = self.inner.scan(state, projection, filters, limit).await?;
-        with_access_plan(plan, self.access_plan())
+        with_access_plan(plan, self.access.clone())
     }
 }
 

@@ -32,10 +32,10 @@ pub async fn items(
 ) -> Result<Response, ApiError> {
     let (ds, current) = collection(&state, &collection_id)?;
     let request = ItemsRequest::parse(&state, ds, current, q.as_deref(), &headers).await?;
-    let stream = state.engine.items(&request.version, &request.query).await?;
-    let links = PageLinks::new(&state, ds, &request);
+    let items = state.engine.items(&request.version, &request.query).await?;
+    let links = PageLinks::new(&state, ds, &request, &items.ends);
     let output = output(&state, request.format, request.crs);
-    page_response(&state, ds, &request, links, output, stream).await
+    page_response(&state, ds, &request, links, output, items.stream).await
 }
 
 pub async fn feature(

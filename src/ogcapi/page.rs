@@ -46,9 +46,11 @@ pub struct PageLinks {
 }
 
 impl PageLinks {
-    pub fn new(state: &AppState, ds: &Dataset, request: &ItemsRequest) -> PageLinks {
+    /// `ends`: where each row of the page ends in stored order, if the engine knows (see
+    /// [`crate::engine::Items::ends`]); the next page then starts where this one ends.
+    pub fn new(state: &AppState, ds: &Dataset, request: &ItemsRequest, ends: &[u64]) -> PageLinks {
         let version = request.version.version();
-        let offset = request.query.offset;
+        let offset = request.offset;
         let limit = request.limit as u64;
         PageLinks {
             items_url: api_url(state, &format!("/collections/{}/items", ds.id)),
@@ -59,10 +61,13 @@ impl PageLinks {
             next: Cursor {
                 version,
                 offset: offset + limit,
+                start: ends.get(request.limit.wrapping_sub(1)).copied(),
             },
+            // Counted from the first page: going back is rarer than going on.
             prev: (offset > 0).then(|| Cursor {
                 version,
                 offset: offset.saturating_sub(limit),
+                start: None,
             }),
         }
     }
@@ -380,7 +385,7 @@ fn items_page(
         links: links.links(has_more),
         geojson_href: links.this_as(Format::GeoJson),
         number_matched,
-        offset: request.query.offset,
+        offset: request.offset,
         spatial,
     };
     let mut page = html::items(state, chrome, ds, content);

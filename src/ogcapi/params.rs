@@ -145,21 +145,33 @@ pub fn skip_geometry(value: Option<&str>) -> Result<bool, ApiError> {
     }
 }
 
-/// A paging cursor: the dataset version the first page was read from, and the row offset.
-/// Pinning the version keeps paging complete and free of repeats while a new version arrives.
+/// A paging cursor: the dataset version the first page was read from, the features before the
+/// page, and, for a filtered page in stored order, the stored row to go on from (a keyset
+/// position, so that a deep page reads what the first does). Pinning the version keeps paging
+/// complete and free of repeats while a new version arrives; the position means the same on
+/// any server that holds that version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
     pub version: u64,
     pub offset: u64,
+    pub start: Option<u64>,
 }
 
 impl Cursor {
+    /// `version.offset` or `version.offset.start`.
     pub fn parse(value: &str) -> Result<Cursor, ApiError> {
-        let parsed = value
-            .split_once('.')
-            .and_then(|(v, o)| Some((v.parse::<u64>().ok()?, o.parse::<u64>().ok()?)));
-        match parsed {
-            Some((version, offset)) if version >= 1 => Ok(Cursor { version, offset }),
+        let numbers: Option<Vec<u64>> = value.split('.').map(|n| n.parse().ok()).collect();
+        match numbers.as_deref() {
+            Some(&[version, offset]) if version >= 1 => Ok(Cursor {
+                version,
+                offset,
+                start: None,
+            }),
+            Some(&[version, offset, start]) if version >= 1 => Ok(Cursor {
+                version,
+                offset,
+                start: Some(start),
+            }),
             _ => Err(ApiError::InvalidParameter(format!(
                 "cursor `{value}` is not one this server made; follow the `next` and `prev` links"
             ))),
@@ -167,7 +179,10 @@ impl Cursor {
     }
 
     pub fn encode(&self) -> String {
-        format!("{}.{}", self.version, self.offset)
+        match self.start {
+            None => format!("{}.{}", self.version, self.offset),
+            Some(start) => format!("{}.{}.{}", self.version, self.offset, start),
+        }
     }
 }
 
@@ -224,12 +239,16 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
-        let c = Cursor {
-            version: 3,
-            offset: 200,
-        };
-        assert_eq!(Cursor::parse(&c.encode()).unwrap(), c);
-        for bad in ["", "3", "0.10", "a.b", "3.-1"] {
+        for start in [None, Some(81_234)] {
+            let c = Cursor {
+                version: 3,
+                offset: 200,
+                start,
+            };
+            assert_eq!(Cursor::parse(&c.encode()).unwrap(), c);
+        }
+        assert_eq!(Cursor::parse("3.200").unwrap().start, None);
+        for bad in ["", "3", "0.10", "a.b", "3.-1", "3.1.2.4", "3.1.", "0.1.2"] {
             assert!(Cursor::parse(bad).is_err(), "{bad}");
         }
     }

@@ -55,6 +55,8 @@ pub struct ItemsRequest {
     pub query: ItemsQuery,
     /// Features in a page.
     pub limit: usize,
+    /// Features before this page (its first is number `offset + 1`).
+    pub offset: u64,
     /// The cursor this page was asked with (`None` for a first page).
     pub cursor: Option<Cursor>,
     /// The parameters that the page's links repeat (all but `cursor`).
@@ -136,7 +138,9 @@ impl ItemsRequest {
             sort,
             properties,
             skip_geometry,
-            offset: cursor.map_or(0, |c| c.offset),
+            // A cursor with a stored position starts there (keyset); one without counts rows.
+            start: cursor.and_then(|c| c.start),
+            offset: cursor.map_or(0, |c| if c.start.is_some() { 0 } else { c.offset }),
             limit: limit + 1,
         };
         Ok(ItemsRequest {
@@ -145,6 +149,7 @@ impl ItemsRequest {
             version,
             query,
             limit,
+            offset: cursor.map_or(0, |c| c.offset),
             cursor,
             kept: p.encode_without(&["cursor"]),
             lang: p.lang(headers),

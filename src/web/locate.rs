@@ -453,6 +453,7 @@ async fn search_places(
             .engine
             .items(&v, &query)
             .await?
+            .stream
             .try_collect()
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?;

@@ -23,6 +23,7 @@ async fn both(state: &SharedState, dataset: &str, q: &ItemsQuery) -> (RecordBatc
         .items(&v, q)
         .await
         .unwrap()
+        .stream
         .try_collect()
         .await
         .unwrap();
@@ -326,4 +327,167 @@ async fn a_small_box_reads_few_row_groups_and_few_pages_of_them() {
         let (_, every) = both(&state, "lichtmasten", &all).await;
         assert_eq!(matched, Some(every.num_rows() as u64), "{b:?}");
     }
+}
+
+/// Filtered pages in stored order carry where each row ends; a page that starts there (a
+/// keyset cursor) goes on exactly where the last one stopped. Followed to the end, the pages
+/// hold every match once, in order, the planned path gives the same page from the same start,
+/// and a deep page reads about what the first one reads, where an offset reads every match
+/// before it.
+#[tokio::test]
+async fn keyset_pages_go_on_where_the_last_one_ended() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = repo_state(dir.path(), &["lichtmasten", "natura2000"]).await;
+    let lights = state
+        .engine
+        .current(&DatasetId::parse("lichtmasten").unwrap())
+        .unwrap();
+    let city = Some(Bbox {
+        minx: 5.0,
+        miny: 52.0,
+        maxx: 5.3,
+        maxy: 52.2,
+    });
+    let province = Some(Bbox {
+        minx: 4.8,
+        miny: 51.9,
+        maxx: 5.7,
+        maxy: 52.4,
+    });
+    let like = filter(&state, "lichtmasten", "STRAAT LIKE '%weg'");
+    let cases = [
+        ("lichtmasten", "a bbox", city, None),
+        (
+            "lichtmasten",
+            "a CQL2 filter",
+            None,
+            Some(like.expr.clone()),
+        ),
+        ("natura2000", "polygons in a bbox", province, None),
+    ];
+    for (dataset, what, bbox, filter) in cases {
+        let v = state
+            .engine
+            .current(&DatasetId::parse(dataset).unwrap())
+            .unwrap();
+        let all_query = ItemsQuery {
+            bbox,
+            filter: filter.clone(),
+            limit: 1_000_000,
+            ..Default::default()
+        };
+        let all: Vec<RecordBatch> = state
+            .engine
+            .planned_items(&v, &all_query)
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        let all_ids = ids(&all);
+        let limit = (all_ids.len() / 4).max(1);
+        let (mut start, mut seen, mut pages) = (None, Vec::new(), 0);
+        loop {
+            let q = ItemsQuery {
+                bbox,
+                filter: filter.clone(),
+                start,
+                limit,
+                ..Default::default()
+            };
+            assert_same(&state, dataset, &q, &format!("{what} from {start:?}")).await;
+            let page = state.engine.items(&v, &q).await.unwrap();
+            let rows: Vec<RecordBatch> = page.stream.try_collect().await.unwrap();
+            let got = ids(&rows);
+            assert_eq!(page.ends.len(), got.len(), "{what}: an end for each row");
+            assert!(
+                page.ends.windows(2).all(|w| w[0] < w[1]),
+                "{what}: ends rise"
+            );
+            seen.extend(got);
+            pages += 1;
+            match page.ends.last() {
+                Some(end) if page.ends.len() == limit => start = Some(*end),
+                _ => break,
+            }
+        }
+        assert!(pages >= 4, "{what}: {pages} pages of {limit}");
+        assert_eq!(seen, all_ids, "{what}: every match once, in stored order");
+    }
+
+    // A deep page of `%weg` lights, three quarters into the matches, by its start against by
+    // its offset. The page before it, read by offset, says where it starts.
+    let limit = 20;
+    let all = ItemsQuery {
+        filter: Some(like.expr.clone()),
+        limit: 100_000,
+        skip_geometry: true,
+        ..Default::default()
+    };
+    let matches = state.engine.items(&lights, &all).await.unwrap().ends.len();
+    let deep_offset = (matches * 3 / 4 / limit * limit) as u64;
+    let before = ItemsQuery {
+        filter: Some(like.expr.clone()),
+        offset: deep_offset - limit as u64,
+        limit,
+        ..Default::default()
+    };
+    let start = state
+        .engine
+        .items(&lights, &before)
+        .await
+        .unwrap()
+        .ends
+        .last()
+        .copied();
+    let read = |q: ItemsQuery| {
+        let state = state.clone();
+        let lights = lights.clone();
+        async move {
+            let before = lights.direct_reads();
+            let page = state.engine.items(&lights, &q).await.unwrap();
+            let rows: Vec<RecordBatch> = page.stream.try_collect().await.unwrap();
+            (ids(&rows), lights.direct_reads().bytes - before.bytes)
+        }
+    };
+    let deep = ItemsQuery {
+        filter: Some(like.expr.clone()),
+        limit,
+        ..Default::default()
+    };
+    let (by_start, start_bytes) = read(ItemsQuery {
+        start,
+        ..deep.clone()
+    })
+    .await;
+    let (by_offset, offset_bytes) = read(ItemsQuery {
+        offset: deep_offset,
+        ..deep.clone()
+    })
+    .await;
+    let (_, first_bytes) = read(deep).await;
+    eprintln!(
+        "{matches} matches; the page from {deep_offset}: {start_bytes} bytes by start, \
+         {offset_bytes} by offset; the first page: {first_bytes}"
+    );
+    assert_eq!(by_start.len(), limit);
+    assert_eq!(by_start, by_offset, "the same deep page");
+    assert!(
+        start_bytes <= first_bytes * 2 && start_bytes < offset_bytes,
+        "a deep page by its start reads about what the first does: {start_bytes} bytes, the \
+         first {first_bytes}, by offset {offset_bytes}"
+    );
+}
+
+fn ids(batches: &[RecordBatch]) -> Vec<String> {
+    let mut out = Vec::new();
+    for b in batches {
+        let f = arrow::util::display::ArrayFormatter::try_new(
+            b.column(0).as_ref(),
+            &Default::default(),
+        )
+        .unwrap();
+        out.extend((0..b.num_rows()).map(|i| f.value(i).to_string()));
+    }
+    out
 }

@@ -669,16 +669,26 @@ async fn queryables_describe_the_columns_and_are_equality_parameters() {
             )
         })
         .collect();
-    let (zeist, _) = all_pages(
-        &state,
-        "/ogc/v1/collections/laadpunten/items?gemeente=Zeist&limit=1000",
-    )
-    .await;
+    // In pages of 100: each `next` goes on from where its page ended in stored order (a
+    // keyset cursor `version.offset.start`), and `prev` counts back from the first page.
+    let first = "/ogc/v1/collections/laadpunten/items?gemeente=Zeist&limit=100";
+    let (zeist, pages) = all_pages(&state, first).await;
+    assert_eq!(pages, zeist_ids.len().div_ceil(100));
     let served: HashSet<String> = zeist
         .iter()
         .map(|f| f["id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(served, zeist_ids);
+    assert_eq!(zeist.len(), zeist_ids.len(), "no feature twice");
+    let second = next_link(&get(&state, first).await.json()).unwrap();
+    let cursor = second.split("cursor=").nth(1).unwrap();
+    assert_eq!(cursor.split('.').count(), 3, "a keyset cursor: {second}");
+    let page = get(&state, &second).await.json();
+    let third = next_link(&page).unwrap();
+    let back = link(&page, "prev").unwrap();
+    assert!(back.contains("gemeente=Zeist"), "{back}");
+    let third_page = get(&state, &third).await.json();
+    assert_eq!(third_page["features"][0]["id"], zeist[200]["id"]);
 
     let row = get(
         &state,
