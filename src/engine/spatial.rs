@@ -8,6 +8,11 @@
 //! A null geometry gives null; a geometry with a NaN coordinate gives null (DE-9IM is undefined
 //! there); corrupt WKB is an execution error. Evaluation is planar on the stored coordinates
 //! (CRS84 longitude/latitude); Z and M are ignored.
+//!
+//! Where one side is a point, `intersects`, `disjoint`, `contains` and `within` are answered by
+//! `geo`'s direct point tests ([`Relation::quick`]), which give the same answers as the
+//! intersection matrix without building a geometry graph: in a join of street lights with
+//! neighbourhoods, the matrix and the preparation of every point were most of the query.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -20,7 +25,9 @@ use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
     Volatility,
 };
-use geo::{BoundingRect, CoordsIter, Geometry, Intersects, PreparedGeometry, Rect, Relate};
+use geo::{
+    BoundingRect, Contains, CoordsIter, Geometry, Intersects, PreparedGeometry, Rect, Relate,
+};
 
 use crate::geom::WkbColumn;
 use crate::geom::to_geo::to_geo;
@@ -101,6 +108,23 @@ impl Relation {
             Relation::Overlaps => m.is_overlaps(),
             Relation::Crosses => m.is_crosses(),
             Relation::Contains => m.is_contains(),
+        }
+    }
+
+    /// The relation by `geo`'s direct tests where one side is a point; `None` where it needs
+    /// the intersection matrix. A point intersects what it lies in or on; a geometry contains
+    /// a point in its interior (not on its boundary), as DE-9IM has it.
+    pub fn quick(self, a: &Geometry, b: &Geometry) -> Option<bool> {
+        let point = |g: &Geometry| matches!(g, Geometry::Point(_));
+        if !point(a) && !point(b) {
+            return None;
+        }
+        match (self, a, b) {
+            (Relation::Intersects, _, _) => Some(a.intersects(b)),
+            (Relation::Disjoint, _, _) => Some(!a.intersects(b)),
+            (Relation::Contains, _, Geometry::Point(p)) => Some(a.contains(p)),
+            (Relation::Within, Geometry::Point(p), _) => Some(b.contains(p)),
+            _ => None,
         }
     }
 
@@ -203,8 +227,19 @@ impl SpatialPredicate {
     /// The relation between two read geometries, with the box test first.
     fn relate_shapes(&self, a: &Shape, b: &Shape) -> Result<bool> {
         match (&a.geometry, &b.geometry) {
-            (Some(ga), Some(gb)) if rects_meet(a.rect, b.rect) => self.evaluate(ga, gb),
+            (Some(ga), Some(gb)) if rects_meet(a.rect, b.rect) => match self.quick(ga, gb)? {
+                Some(v) => Ok(v),
+                None => self.evaluate(ga, gb),
+            },
             _ => Ok(self.relation.when_apart()),
+        }
+    }
+
+    /// [`Relation::quick`], guarded like [`Self::evaluate`].
+    fn quick(&self, a: &Geometry, b: &Geometry) -> Result<Option<bool>> {
+        match catch_unwind(AssertUnwindSafe(|| self.relation.quick(a, b))) {
+            Ok(v) => Ok(v),
+            Err(_) => exec_err!("{}: cannot relate these geometries", self.label()),
         }
     }
 
@@ -274,15 +309,21 @@ impl ScalarUDFImpl for SpatialPredicate {
                     out.append_nulls(rows);
                     return Ok(ColumnarValue::Array(Arc::new(out.finish())));
                 };
-                let prepared = constant.geometry.as_ref().map(PreparedGeometry::from);
+                let shape = prepare(constant.geometry.clone(), constant.rect);
                 for i in 0..column.len() {
                     let Some(row) = read_row(self.label(), column, i)? else {
                         out.append_null();
                         continue;
                     };
-                    let v = match (&row.geometry, &prepared) {
-                        (Some(g), Some(p)) if rects_meet(row.rect, constant.rect) => {
-                            self.evaluate(g, p)?
+                    let v = match (&row.geometry, &shape.geometry) {
+                        (Some(g), Some(c)) if rects_meet(row.rect, constant.rect) => {
+                            match self.quick(g, c)? {
+                                Some(v) => v,
+                                None => match shape.prepared() {
+                                    Some(p) => self.evaluate(g, p)?,
+                                    None => self.relation.when_apart(),
+                                },
+                            }
                         }
                         _ => self.relation.when_apart(),
                     };
@@ -307,10 +348,20 @@ impl ScalarUDFImpl for SpatialPredicate {
     }
 }
 
-/// A geometry read and prepared for relate; `prepared` is `None` when it is empty.
+/// A geometry read, and prepared (indexed) for relate when first needed: a point answered by
+/// [`Relation::quick`] never is. `geometry` is `None` when it is empty.
 struct PreparedShape {
-    prepared: Option<PreparedGeometry<'static, Geometry>>,
+    geometry: Option<Geometry>,
+    prepared: std::cell::OnceCell<Option<PreparedGeometry<'static, Geometry>>>,
     rect: Option<Rect>,
+}
+
+impl PreparedShape {
+    fn prepared(&self) -> Option<&PreparedGeometry<'static, Geometry>> {
+        self.prepared
+            .get_or_init(|| self.geometry.clone().map(PreparedGeometry::from))
+            .as_ref()
+    }
 }
 
 /// The last row read from one side, kept while the next rows carry the same WKB.
@@ -350,15 +401,24 @@ impl<'a> Repeat<'a> {
 
 fn prepare(geometry: Option<Geometry>, rect: Option<Rect>) -> PreparedShape {
     PreparedShape {
-        prepared: geometry.map(PreparedGeometry::from),
+        geometry,
+        prepared: std::cell::OnceCell::new(),
         rect,
     }
 }
 
 impl SpatialPredicate {
     fn relate_prepared(&self, a: &PreparedShape, b: &PreparedShape) -> Result<bool> {
-        match (&a.prepared, &b.prepared) {
-            (Some(pa), Some(pb)) if rects_meet(a.rect, b.rect) => self.evaluate(pa, pb),
+        match (&a.geometry, &b.geometry) {
+            (Some(ga), Some(gb)) if rects_meet(a.rect, b.rect) => {
+                if let Some(v) = self.quick(ga, gb)? {
+                    return Ok(v);
+                }
+                match (a.prepared(), b.prepared()) {
+                    (Some(pa), Some(pb)) => self.evaluate(pa, pb),
+                    _ => Ok(self.relation.when_apart()),
+                }
+            }
             _ => Ok(self.relation.when_apart()),
         }
     }
@@ -749,5 +809,58 @@ mod tests {
         for r in Relation::ALL {
             assert_eq!(r.holds(&a, &b), r.converse().holds(&b, &a), "{r:?}");
         }
+    }
+
+    /// The direct point tests answer as the intersection matrix does: points inside, outside,
+    /// on an edge, on a vertex and in a hole of a polygon, on a line and at its ends, on
+    /// another point, both ways round.
+    #[test]
+    fn quick_point_tests_agree_with_relate() {
+        let holed = Geometry::Polygon(polygon!(
+            exterior: [(x: 0., y: 0.), (x: 4., y: 0.), (x: 4., y: 4.), (x: 0., y: 4.), (x: 0., y: 0.)],
+            interiors: [[(x: 1., y: 1.), (x: 2., y: 1.), (x: 2., y: 2.), (x: 1., y: 2.), (x: 1., y: 1.)]],
+        ));
+        let others = [
+            holed,
+            square(5., 5., 6., 6.),
+            Geometry::MultiPolygon(MultiPolygon(vec![
+                polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 0., y: 1.), (x: 0., y: 0.)],
+                polygon![(x: 3., y: 3.), (x: 4., y: 3.), (x: 4., y: 4.), (x: 3., y: 3.)],
+            ])),
+            Geometry::LineString(line_string![(x: 0., y: 0.), (x: 2., y: 2.), (x: 4., y: 0.)]),
+            Geometry::Point(point!(x: 3., y: 3.)),
+        ];
+        let points = [
+            (3., 3.),
+            (0.5, 0.5),
+            (1.5, 1.5),
+            (1., 1.5),
+            (0., 2.),
+            (4., 4.),
+            (2., 2.),
+            (0., 0.),
+            (4., 0.),
+            (1., 1.),
+            (9., 9.),
+            (5.5, 5.),
+            (3.5, 3.2),
+        ];
+        let mut checked = 0;
+        for other in &others {
+            for (x, y) in points {
+                let p = Geometry::Point(point!(x: x, y: y));
+                for (a, b) in [(&p, other), (other, &p)] {
+                    for r in Relation::ALL {
+                        if let Some(quick) = r.quick(a, b) {
+                            assert_eq!(quick, r.holds(a, b), "{r:?} {a:?} {b:?}");
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 200, "{checked} answers checked");
+        assert_eq!(Relation::Touches.quick(&others[0], &others[4]), None);
+        assert_eq!(Relation::Intersects.quick(&others[0], &others[1]), None);
     }
 }
