@@ -171,13 +171,14 @@ pub async fn items(
         offset,
         limit: q.limit,
     };
-    let (batches, ends) = tokio::task::spawn_blocking(move || page.read())
+    let (batches, ends, complete) = tokio::task::spawn_blocking(move || page.read())
         .await
         .map_err(|e| DataFusionError::External(Box::new(e)))??;
     let stream = futures::stream::iter(batches.into_iter().map(Ok));
     Ok(Some(Items {
         stream: Box::pin(RecordBatchStreamAdapter::new(output, stream)),
         ends,
+        complete,
     }))
 }
 
@@ -302,10 +303,12 @@ struct Page {
 }
 
 impl Page {
-    /// The page's batches and, for a filtered page, the stored row after each of its rows.
-    fn read(self) -> Result<(Vec<RecordBatch>, Vec<u64>), DataFusionError> {
+    /// The page's batches; for a filtered page, the stored row after each of its rows, and
+    /// whether the read examined every candidate (so that the page holds the last match).
+    fn read(self) -> Result<(Vec<RecordBatch>, Vec<u64>, bool), DataFusionError> {
         if self.groups.is_empty() || self.limit == 0 {
-            return Ok((Vec::new(), Vec::new()));
+            let examined_all = self.groups.is_empty() && self.filter.is_some();
+            return Ok((Vec::new(), Vec::new(), examined_all));
         }
         let file = self.counts.counted(File::open(&self.path)?);
         let parquet_schema = self.metadata.parquet_schema();
@@ -342,7 +345,7 @@ impl Page {
             for batch in builder.build()? {
                 keep(batch?)?;
             }
-            return Ok((batches, Vec::new()));
+            return Ok((batches, Vec::new(), false));
         };
         // Filtered, group by group, so that a page that fills early reads no further: first
         // which rows match (the condition's columns only, until there are enough), then the
@@ -378,7 +381,8 @@ impl Page {
             }
             ends.extend(hits.iter().map(|r| first_rows[*group] + *r as u64 + 1));
         }
-        Ok((batches, ends))
+        // Not filled: every candidate was examined, so no match follows.
+        Ok((batches, ends, left > 0))
     }
 
     /// The rows (within `group`) among `candidates` that meet `condition`, in stored order,

@@ -157,6 +157,9 @@ pub struct Items {
     /// the first one does. Empty where an offset is as cheap (unfiltered pages) or where rows
     /// have no stored position (sorted pages).
     pub ends: Vec<u64>,
+    /// A filtered page in stored order that examined every candidate row: no match follows
+    /// its rows, so the matches are those before the page and `ends.len()`.
+    pub complete: bool,
 }
 
 /// Versions kept open for cursors that point at a version that is no longer current.
@@ -345,6 +348,7 @@ impl Engine {
         Ok(Items {
             stream: self.planned_items(v, q).await?,
             ends: Vec::new(),
+            complete: false,
         })
     }
 
@@ -429,7 +433,12 @@ async fn parquet_table(
     let config = ListingTableConfig::new(url)
         .with_listing_options(options)
         .with_schema(schema);
-    Ok(Arc::new(ListingTable::try_new(config)?))
+    // Without a statistics cache a table recomputes its file's statistics from the footer for
+    // every scan (a top cost of small SQL queries); the version's file never changes.
+    let statistics = ctx.runtime_env().cache_manager.get_file_statistic_cache();
+    Ok(Arc::new(
+        ListingTable::try_new(config)?.with_cache(statistics),
+    ))
 }
 
 fn column(name: &str) -> Expr {

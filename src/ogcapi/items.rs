@@ -35,7 +35,7 @@ pub async fn items(
     let items = state.engine.items(&request.version, &request.query).await?;
     let links = PageLinks::new(&state, ds, &request, &items.ends);
     let output = output(&state, request.format, request.crs);
-    page_response(&state, ds, &request, links, output, items.stream).await
+    page_response(&state, ds, &request, links, output, items).await
 }
 
 pub async fn feature(

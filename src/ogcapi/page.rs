@@ -22,7 +22,7 @@ use super::{BASE_PATH, api_url, html, path_segment};
 use crate::catalog::Dataset;
 use crate::crs::Crs;
 use crate::encode::flatgeobuf::{FgbEncoder, FgbHeader, geometry_type_code};
-use crate::engine::DatasetVersion;
+use crate::engine::{DatasetVersion, Items};
 use crate::html::table::FeatureTable;
 use crate::html::{Chrome, respond};
 use crate::http::AppState;
@@ -183,10 +183,16 @@ pub async fn page_response(
     request: &ItemsRequest,
     links: PageLinks,
     output: Output,
-    stream: SendableRecordBatchStream,
+    items: Items,
 ) -> Result<Response, ApiError> {
     let version = &request.version;
-    let number_matched = state.engine.number_matched(version, &request.query).await?;
+    // A page that holds the last match needs no count: the matches are those before it and
+    // its own (the read asked for one more than the page, so a full page is never complete).
+    let number_matched = match items.complete {
+        true => Some(request.offset + items.ends.len() as u64),
+        false => state.engine.number_matched(version, &request.query).await?,
+    };
+    let stream = items.stream;
     let limit = request.limit;
     if request.format == Format::Html {
         let (batches, has_more) = read_page(stream, limit).await?;
