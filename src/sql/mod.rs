@@ -40,12 +40,14 @@ use datafusion::execution::memory_pool::MemoryConsumer;
 use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::execution::session_state::SessionState;
 use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
-use datafusion::physical_plan::execute_stream;
+use datafusion::physical_plan::execution_plan::reset_plan_states;
+use datafusion::physical_plan::{ExecutionPlan, execute_stream};
 use datafusion::prelude::{SQLOptions, SessionContext};
 use futures::StreamExt;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::engine::Engine;
+use plan_cache::Plans;
 use snapshot::Snapshot;
 
 /// The limits of the SQL endpoint, read once at start-up.
@@ -257,13 +259,16 @@ async fn read_ahead(
         None
     };
     let (schema, physical, state) = match cached {
-        Some(optimized) => {
+        Some(Plans {
+            logical: optimized,
+            physical,
+        }) => {
             let schema: SchemaRef = Arc::new(optimized.schema().as_arrow().clone());
             let state = snapshot.state_for(&optimized, limits.serial_rows);
-            let physical = state
-                .query_planner()
-                .create_physical_plan(&optimized, state)
-                .await?;
+            let physical = match physical {
+                Some(kept) => reset_plan_states(kept)?,
+                None => plan_physical(snapshot, state, &request.query, &optimized).await?,
+            };
             (schema, physical, state)
         }
         None => {
@@ -287,10 +292,7 @@ async fn read_ahead(
             let physical = if !explain && !with_params && plan_cache::cacheable(&plan) {
                 let optimized = state.optimize(&plan)?;
                 snapshot.plans.insert(&request.query, optimized.clone());
-                state
-                    .query_planner()
-                    .create_physical_plan(&optimized, state)
-                    .await?
+                plan_physical(snapshot, state, &request.query, &optimized).await?
             } else {
                 state.create_physical_plan(&plan).await?
             };
@@ -320,6 +322,25 @@ async fn read_ahead(
     // The rest of the stream (past the row limit) is dropped here, which stops the query.
     drop(stream);
     Ok((schema, batches, rows, truncated))
+}
+
+/// The physical plan of a kept logical plan; one planned for one partition is kept too, and a
+/// reset copy of it runs.
+async fn plan_physical(
+    snapshot: &Snapshot,
+    state: &SessionState,
+    query: &str,
+    optimized: &LogicalPlan,
+) -> Result<Arc<dyn ExecutionPlan>, DataFusionError> {
+    let physical = state
+        .query_planner()
+        .create_physical_plan(optimized, state)
+        .await?;
+    if !std::ptr::eq(state, &snapshot.serial_state) {
+        return Ok(physical);
+    }
+    snapshot.plans.insert_physical(query, Arc::clone(&physical));
+    reset_plan_states(physical)
 }
 
 /// The context a query's plan runs in: the session's configuration and the query's runtime.

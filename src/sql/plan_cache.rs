@@ -2,16 +2,23 @@
 //! versions, and dropped with it): a repeated query skips parsing, analysis and the logical
 //! optimiser, and only plans physically (where the spatial index picks its rows).
 //!
+//! A query over small tables (planned for one partition, see `Snapshot::state_for`) keeps its
+//! physical plan too. Each run executes a copy with every operator's state reset
+//! (`reset_plan_states`, DataFusion's way to run a plan again). The serial state plans without
+//! dynamic filters, the one kind of state that a reset does not renew (a filter is shared by
+//! the operator that fills it and the scan that reads it).
+//!
 //! Only plans that the optimiser cannot make time-dependent are kept: no function that is not
 //! immutable (`now()` and the like are folded into constants by the optimiser), no parameters,
 //! no `EXPLAIN`. Bounded: texts of at most [`MAX_TEXT`] bytes, at most [`MAX_PLANS`] plans;
 //! when full, the cache starts over.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::logical_expr::{Expr, LogicalPlan, Volatility};
+use datafusion::physical_plan::ExecutionPlan;
 
 /// Longest query text kept.
 pub const MAX_TEXT: usize = 4096;
@@ -20,11 +27,19 @@ pub const MAX_PLANS: usize = 256;
 
 #[derive(Default)]
 pub struct PlanCache {
-    plans: Mutex<HashMap<String, LogicalPlan>>,
+    plans: Mutex<HashMap<String, Plans>>,
+}
+
+/// What is kept of one query text.
+#[derive(Clone)]
+pub struct Plans {
+    pub logical: LogicalPlan,
+    /// For a query planned for one partition: its physical plan, never executed itself.
+    pub physical: Option<Arc<dyn ExecutionPlan>>,
 }
 
 impl PlanCache {
-    pub fn get(&self, query: &str) -> Option<LogicalPlan> {
+    pub fn get(&self, query: &str) -> Option<Plans> {
         self.plans.lock().ok()?.get(query).cloned()
     }
 
@@ -36,7 +51,22 @@ impl PlanCache {
             if plans.len() >= MAX_PLANS {
                 plans.clear();
             }
-            plans.insert(query.to_owned(), plan);
+            plans.insert(
+                query.to_owned(),
+                Plans {
+                    logical: plan,
+                    physical: None,
+                },
+            );
+        }
+    }
+
+    /// Keeps the physical plan of a text whose logical plan is kept.
+    pub fn insert_physical(&self, query: &str, plan: Arc<dyn ExecutionPlan>) {
+        if let Ok(mut plans) = self.plans.lock()
+            && let Some(kept) = plans.get_mut(query)
+        {
+            kept.physical = Some(plan);
         }
     }
 }

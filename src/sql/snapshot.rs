@@ -120,11 +120,18 @@ impl Snapshot {
         }
         let state = ctx.state();
         // The catalog is the state's own (shared): building must not register a fresh one.
-        let serial_config = state
+        let mut serial_config = state
             .config()
             .clone()
             .with_target_partitions(1)
             .with_create_default_catalog_and_schema(false);
+        // Its physical plans are kept and run again (`plan_cache`): no dynamic filters, which
+        // a reset would not renew. Small tables gain little from them.
+        let optimizer = &mut serial_config.options_mut().optimizer;
+        optimizer.enable_dynamic_filter_pushdown = false;
+        optimizer.enable_topk_dynamic_filter_pushdown = false;
+        optimizer.enable_join_dynamic_filter_pushdown = false;
+        optimizer.enable_aggregate_dynamic_filter_pushdown = false;
         let serial_state = SessionStateBuilder::new_from_existing(state.clone())
             .with_config(serial_config)
             .build();

@@ -773,3 +773,43 @@ async fn small_queries_plan_for_one_partition_and_large_ones_in_parallel() {
     assert!(answers.windows(2).all(|w| w[0] == w[1]));
     assert!(answers[0].as_array().is_some_and(|rows| rows.len() > 1));
 }
+
+/// A query over small tables keeps its physical plan and runs a reset copy of it each time:
+/// repeated runs of joins, a spatial index join, a top-k, an aggregate and an index scan give
+/// the answer of the first run, and the answers equal those planned in parallel (nothing
+/// kept).
+#[tokio::test]
+async fn kept_physical_plans_run_again_with_the_same_answers() {
+    let queries = [
+        "SELECT gemeente, count(*) AS n, max(\"maxPowerKw\") AS m FROM laadpunten \
+         GROUP BY gemeente ORDER BY n DESC, gemeente LIMIT 5",
+        "SELECT g.statcode, count(*) AS n FROM gemeenten g JOIN laadpunten l \
+         ON l.gemeente = g.statnaam GROUP BY g.statcode ORDER BY g.statcode",
+        "SELECT g.statcode, count(*) AS n FROM gemeenten g JOIN laadpunten l \
+         ON ST_Intersects(g.geometry, l.geometry) GROUP BY g.statcode ORDER BY g.statcode",
+        "SELECT statcode FROM gemeenten WHERE ST_Contains(geometry, ST_Point(5.1214, 52.0907))",
+        "SELECT \"name\" FROM laadpunten ORDER BY \"name\" DESC LIMIT 3",
+    ];
+    let mut answers: Vec<Vec<serde_json::Value>> = vec![Vec::new(); queries.len()];
+    for serial_rows in [1_000_000, 0] {
+        let dir = tempfile::tempdir().unwrap();
+        let limits = SqlLimits {
+            serial_rows,
+            ..SqlLimits::default()
+        };
+        let state = sql_state(dir.path(), &["gemeenten", "laadpunten"], limits).await;
+        for (q, seen) in queries.iter().zip(&mut answers) {
+            for _ in 0..3 {
+                seen.push(ok_json(&sql(&state, q).await)["rows"].clone());
+            }
+        }
+    }
+    for (q, seen) in queries.iter().zip(&answers) {
+        assert!(seen.windows(2).all(|w| w[0] == w[1]), "{q}: {seen:?}");
+        assert!(
+            seen[0].as_array().is_some_and(|rows| !rows.is_empty()),
+            "{q}: {:?}",
+            seen[0]
+        );
+    }
+}
