@@ -171,9 +171,8 @@ pub async fn items(
         offset,
         limit: q.limit,
     };
-    let (batches, ends, complete) = tokio::task::spawn_blocking(move || page.read())
-        .await
-        .map_err(|e| DataFusionError::External(Box::new(e)))??;
+    let (batches, ends, complete) =
+        small_or_blocking(q.limit <= INLINE_ROWS, move || page.read()).await?;
     let stream = futures::stream::iter(batches.into_iter().map(Ok));
     Ok(Some(Items {
         stream: Box::pin(RecordBatchStreamAdapter::new(output, stream)),
@@ -232,7 +231,7 @@ pub async fn number_matched(
     };
     let path = v.path.clone();
     let counts = v.direct.counts.clone();
-    let on_edges = tokio::task::spawn_blocking(move || -> Result<u64, DataFusionError> {
+    let on_edges = small_or_blocking(edges.len() <= 2, move || -> Result<u64, DataFusionError> {
         let file = counts.counted(File::open(&path)?);
         let mask =
             ProjectionMask::roots(metadata.parquet_schema(), condition.roots.iter().copied());
@@ -249,9 +248,26 @@ pub async fn number_matched(
         }
         Ok(count)
     })
-    .await
-    .map_err(|e| DataFusionError::External(Box::new(e)))??;
+    .await?;
     Ok(Some(whole + on_edges))
+}
+
+/// Pages up to this many rows are read on the calling task.
+const INLINE_ROWS: usize = 1001;
+
+/// Runs a read of a version's file: on the calling task when it is `small` (a few pages from
+/// the page cache: handing it to the blocking pool and back costs more than the read, in
+/// thread wake-ups), else on the blocking pool.
+pub(super) async fn small_or_blocking<T: Send + 'static>(
+    small: bool,
+    read: impl FnOnce() -> Result<T, DataFusionError> + Send + 'static,
+) -> Result<T, DataFusionError> {
+    if small {
+        return read();
+    }
+    tokio::task::spawn_blocking(read)
+        .await
+        .map_err(|e| DataFusionError::External(Box::new(e)))?
 }
 
 /// A condition compiled for the columns it reads.

@@ -413,11 +413,13 @@ impl Engine {
     ) -> Result<Option<RecordBatch>, EngineError> {
         let version = Arc::clone(v);
         let id = id.to_owned();
-        let batch =
-            tokio::task::spawn_blocking(move || version.index.read_feature(&version.path, &id))
-                .await
-                .map_err(|e| DataFusionError::External(Box::new(e)))?
-                .map_err(|e| DataFusionError::ParquetError(Box::new(e)))?;
+        let batch = direct::small_or_blocking(true, move || {
+            version
+                .index
+                .read_feature(&version.path, &id)
+                .map_err(|e| DataFusionError::ParquetError(Box::new(e)))
+        })
+        .await?;
         Ok(batch.filter(|b| b.num_rows() == 1))
     }
 }
