@@ -13,6 +13,7 @@
 pub mod accent;
 mod direct;
 pub mod filter;
+pub mod local_reads;
 pub mod locate;
 mod pages;
 mod read_count;
@@ -73,6 +74,8 @@ pub struct DatasetVersion {
     path: std::path::PathBuf,
     /// Its footer as the direct page reader reads it.
     direct: direct::Reader,
+    /// How DataFusion's scans (SQL) read its file.
+    local_reads: Arc<local_reads::LocalReads>,
 }
 
 impl DatasetVersion {
@@ -97,6 +100,15 @@ impl DatasetVersion {
     /// The table over this version's file (for the SQL endpoint's per-query sessions).
     pub fn table(&self) -> Arc<dyn TableProvider> {
         self.table.clone()
+    }
+
+    /// `plan` with its scans of this version's file reading through the version's own reader
+    /// ([`local_reads`]).
+    pub fn local_reads(
+        &self,
+        plan: Arc<dyn datafusion::physical_plan::ExecutionPlan>,
+    ) -> Result<Arc<dyn datafusion::physical_plan::ExecutionPlan>, DataFusionError> {
+        self.local_reads.apply(plan)
     }
 
     /// The version's Parquet file (the SQL endpoint's spatial index reads its `bbox` column).
@@ -277,6 +289,7 @@ impl Engine {
             manifest,
             table,
             index,
+            local_reads: Arc::new(local_reads::LocalReads::new(path.clone())),
             path,
             direct: direct::Reader::default(),
         }))

@@ -114,6 +114,7 @@ impl TableProvider for IndexedTable {
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let plan = self.inner.scan(state, projection, filters, limit).await?;
+        let plan = self.version.local_reads(plan)?;
         // The smallest box wins: any one of them bounds the candidates.
         let query = filters
             .iter()
