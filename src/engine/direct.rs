@@ -159,6 +159,10 @@ pub async fn items(
         })
         .filter(|(_, rows)| rows.as_ref().is_none_or(RowSelection::selects_any))
         .collect();
+    // A filtered page may examine every candidate row before it fills: inline only when
+    // there are few.
+    let small = q.limit <= INLINE_ROWS
+        && (filter.is_none() || candidate_rows(&groups, &v.index.rows) <= INLINE_CANDIDATES);
     let page = Page {
         path: v.path.clone(),
         counts: v.direct.counts.clone(),
@@ -171,8 +175,7 @@ pub async fn items(
         offset,
         limit: q.limit,
     };
-    let (batches, ends, complete) =
-        small_or_blocking(q.limit <= INLINE_ROWS, move || page.read()).await?;
+    let (batches, ends, complete) = small_or_blocking(small, move || page.read()).await?;
     let stream = futures::stream::iter(batches.into_iter().map(Ok));
     Ok(Some(Items {
         stream: Box::pin(RecordBatchStreamAdapter::new(output, stream)),
@@ -231,7 +234,8 @@ pub async fn number_matched(
     };
     let path = v.path.clone();
     let counts = v.direct.counts.clone();
-    let on_edges = small_or_blocking(edges.len() <= 2, move || -> Result<u64, DataFusionError> {
+    let small = candidate_rows(&edges, &v.index.rows) <= INLINE_CANDIDATES;
+    let on_edges = small_or_blocking(small, move || -> Result<u64, DataFusionError> {
         let file = counts.counted(File::open(&path)?);
         let mask =
             ProjectionMask::roots(metadata.parquet_schema(), condition.roots.iter().copied());
@@ -252,8 +256,21 @@ pub async fn number_matched(
     Ok(Some(whole + on_edges))
 }
 
-/// Pages up to this many rows are read on the calling task.
+/// Pages up to this many rows are read on the calling task, if they have at most
+/// [`INLINE_CANDIDATES`] rows to examine (filtered pages and edge counts).
 const INLINE_ROWS: usize = 1001;
+const INLINE_CANDIDATES: usize = 16_384;
+
+/// Rows a read of these groups (each with its selected rows, or whole) examines at most.
+fn candidate_rows(groups: &[(usize, Option<RowSelection>)], group_rows: &[usize]) -> usize {
+    groups
+        .iter()
+        .map(|(g, rows)| {
+            rows.as_ref()
+                .map_or(group_rows[*g], RowSelection::row_count)
+        })
+        .sum()
+}
 
 /// Runs a read of a version's file: on the calling task when it is `small` (a few pages from
 /// the page cache: handing it to the blocking pool and back costs more than the read, in
