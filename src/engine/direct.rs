@@ -35,6 +35,7 @@ use super::read_count::{CountedFile, ReadCounts, Reads};
 use super::row_groups::from_row;
 use super::{
     DatasetVersion, Engine, EngineError, Items, ItemsQuery, Selection, output_columns, selection,
+    starting_at,
 };
 
 /// Rows per batch at most (DataFusion's default batch size).
@@ -87,10 +88,11 @@ pub async fn items(
         return Ok(None);
     };
     let Selection {
-        groups: keep,
+        groups: mut keep,
         boxes,
         predicate,
     } = selection(v, q);
+    let start = starting_at(v, q, &mut keep);
     let schema = metadata.schema().clone();
     let filter = match predicate {
         Some(p) => match Condition::compile(engine, &schema, p)? {
@@ -107,27 +109,16 @@ pub async fn items(
         .map_err(DataFusionError::from)?;
     let output: SchemaRef = Arc::new(schema.project(&out_roots).map_err(DataFusionError::from)?);
 
-    // Where the page starts: a keyset cursor's stored row (past the end: nothing to read).
     let mut offset = q.offset as usize;
     let mut groups: Vec<usize> = (0..keep.len()).filter(|g| keep[*g]).collect();
-    let start = match q.start {
-        None => None,
-        // Unfiltered, a position is an offset, and as cheap.
-        Some(n) if filter.is_none() => {
-            offset += n as usize;
+    // Unfiltered, every group from the start's on is kept: its row within them is an offset.
+    let start = match (start, &filter) {
+        (Some(at), None) => {
+            offset += at.row;
             None
         }
-        Some(n) => match v.index.position(n) {
-            Some(at) => Some(at),
-            None => {
-                groups.clear();
-                None
-            }
-        },
+        (start, _) => start,
     };
-    if let Some(at) = start {
-        groups.retain(|g| *g >= at.group);
-    }
     // Unfiltered: whole row groups before the offset are not even opened.
     if filter.is_none() {
         while let Some(&g) = groups.first() {

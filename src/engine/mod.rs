@@ -387,17 +387,7 @@ impl Engine {
             predicate,
             ..
         } = selection(v, q);
-        // A keyset position only means something in stored order.
-        let start = match (q.start, q.sort.is_empty()) {
-            (Some(n), true) => {
-                let at = v.index.position(n);
-                if at.is_none() {
-                    groups.fill(false);
-                }
-                at
-            }
-            _ => None,
-        };
+        let start = starting_at(v, q, &mut groups);
         let table = RowGroupSubset::wrap_from(v.table.clone(), groups, start, &v.index.rows);
         let mut df = self.ctx.read_table(table)?;
         if let Some(p) = predicate {
@@ -507,6 +497,17 @@ fn selection(v: &DatasetVersion, q: &ItemsQuery) -> Selection {
         boxes,
         predicate: predicates.into_iter().reduce(Expr::and),
     }
+}
+
+/// Where a page in stored order starts ([`ItemsQuery::start`]), with the row groups before it
+/// dropped from `groups` (all of them when the start lies past the last row). A keyset
+/// position only means something in stored order: `None` for a sorted page.
+fn starting_at(v: &DatasetVersion, q: &ItemsQuery, groups: &mut [bool]) -> Option<RowPosition> {
+    let n = q.start.filter(|_| q.sort.is_empty())?;
+    let at = v.index.position(n);
+    let first = at.map_or(groups.len(), |at| at.group);
+    groups[..first].fill(false);
+    at
 }
 
 /// The columns of a page, in order: id, the chosen (or all) published columns, geometry.

@@ -250,11 +250,6 @@ impl RowGroupIndex {
         None
     }
 
-    /// The stored row number (from 0) of the first row of `group`.
-    pub fn first_row(&self, group: usize) -> u64 {
-        self.rows[..group].iter().map(|r| *r as u64).sum()
-    }
-
     /// Which row groups may hold features intersecting any of `boxes`.
     pub fn groups_intersecting(&self, boxes: &[Bbox]) -> Vec<bool> {
         self.bboxes
