@@ -151,8 +151,11 @@ bench-load: deps assets release
 BENCH_DATA ?= $(HOME)/.cache/ontsluit/bench-data
 bench-scale: deps release
 	$(call apt_install,curl)
-	cargo build --release --example bench_data
-	benches/data/bench-scale.sh $(BIN_RELEASE) $(CARGO_TARGET_DIR)/release/examples/bench_data \
+	@# The generator is built like the tests: a release example would rebuild every dependency
+	@# with the dev-dependencies' features (over an hour on 2 cores); unoptimised, it writes
+	@# 10 M points in about a minute.
+	cargo build --example bench_data
+	benches/data/bench-scale.sh $(BIN_RELEASE) $(CARGO_TARGET_DIR)/debug/examples/bench_data \
 	  $(BENCH_DATA) $${POINTS:-10000000} $${POLYGONS:-1000000} $${SEED:-1}
 
 ## bench: criterion benches (optimised build; not part of `make test`)

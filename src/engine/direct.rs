@@ -172,6 +172,7 @@ pub async fn items(
         stream: Box::pin(RecordBatchStreamAdapter::new(output, stream)),
         ends,
         complete,
+        keys: None,
     }))
 }
 

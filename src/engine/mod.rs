@@ -13,6 +13,7 @@
 pub mod accent;
 mod direct;
 pub mod filter;
+pub mod keyset;
 pub mod local_reads;
 pub mod locate;
 mod pages;
@@ -148,7 +149,10 @@ pub struct ItemsQuery {
     /// Where the page starts in stored order (a keyset cursor): the first stored row it may
     /// return. Pages in stored order only; a sorted page ignores it.
     pub start: Option<u64>,
-    /// Rows of the (filtered) result to skip, from `start` on.
+    /// Where a sorted page starts (a keyset cursor): the sort key values and the id of the row
+    /// before it ([`keyset`]). Sorted pages only; a page in stored order ignores it.
+    pub after: Option<Vec<datafusion::common::ScalarValue>>,
+    /// Rows of the (filtered) result to skip, from `start` or `after` on.
     pub offset: u64,
     /// Rows to return.
     pub limit: usize,
@@ -172,6 +176,9 @@ pub struct Items {
     /// A filtered page in stored order that examined every candidate row: no match follows
     /// its rows, so the matches are those before the page and `ends.len()`.
     pub complete: bool,
+    /// For a sorted page: the sort key columns and the id of each returned row
+    /// ([`keyset::keys_of`]), from which the next page goes on ([`ItemsQuery::after`]).
+    pub keys: Option<RecordBatch>,
 }
 
 /// Versions kept open for cursors that point at a version that is no longer current.
@@ -353,15 +360,54 @@ impl Engine {
 
     /// Streams one page of features: id, properties, geometry (no bbox column). A page in
     /// stored order is read straight from the Parquet file ([`direct`]); a sorted one is
-    /// planned with DataFusion.
+    /// planned with DataFusion, and goes on after its cursor's key ([`keyset`]).
     pub async fn items(&self, v: &DatasetVersion, q: &ItemsQuery) -> Result<Items, EngineError> {
         if let Some(items) = direct::items(self, v, q).await? {
             return Ok(items);
+        }
+        if !q.sort.is_empty() {
+            return self.sorted_items(v, q).await;
         }
         Ok(Items {
             stream: self.planned_items(v, q).await?,
             ends: Vec::new(),
             complete: false,
+            keys: None,
+        })
+    }
+
+    /// A sorted page, with the key of each row for the next page's cursor. The sort reads the
+    /// whole selection before its first row anyway, so the page (at most `limit` rows) is
+    /// gathered here and its key columns taken aside, including those it does not return.
+    async fn sorted_items(&self, v: &DatasetVersion, q: &ItemsQuery) -> Result<Items, EngineError> {
+        let output = output_columns(v, q);
+        let key_names = keyset::keys_of(&q.sort);
+        let mut read = output.clone();
+        read.extend(key_names.iter().filter(|k| !output.contains(k)));
+        let df = self.planned(v, q, &read)?;
+        let schema = Arc::new(df.schema().as_arrow().clone());
+        let page = arrow::compute::concat_batches(&schema, &df.collect().await?)
+            .map_err(DataFusionError::from)?;
+        let columns = |names: &[&str]| -> Result<RecordBatch, DataFusionError> {
+            let indices = names
+                .iter()
+                .map(|n| schema.index_of(n))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(page.project(&indices)?)
+        };
+        let rows = columns(&output)?;
+        let keys = columns(&key_names)?;
+        let stream = futures::stream::iter([Ok(rows.clone())]);
+        Ok(Items {
+            stream: Box::pin(
+                datafusion::physical_plan::stream::RecordBatchStreamAdapter::new(
+                    rows.schema(),
+                    stream,
+                ),
+            ),
+            ends: Vec::new(),
+            complete: false,
+            keys: Some(keys),
         })
     }
 
@@ -382,6 +428,17 @@ impl Engine {
         v: &DatasetVersion,
         q: &ItemsQuery,
     ) -> Result<SendableRecordBatchStream, EngineError> {
+        let df = self.planned(v, q, &output_columns(v, q))?;
+        Ok(df.execute_stream().await?)
+    }
+
+    /// The plan of a page: its selection from its start (or after its key), sorted, `columns`.
+    fn planned(
+        &self,
+        v: &DatasetVersion,
+        q: &ItemsQuery,
+        columns: &[&str],
+    ) -> Result<datafusion::dataframe::DataFrame, EngineError> {
         let Selection {
             mut groups,
             predicate,
@@ -390,7 +447,11 @@ impl Engine {
         let start = starting_at(v, q, &mut groups);
         let table = RowGroupSubset::wrap_from(v.table.clone(), groups, start, &v.index.rows);
         let mut df = self.ctx.read_table(table)?;
-        if let Some(p) = predicate {
+        let after = match (&q.after, q.sort.is_empty()) {
+            (Some(after), false) => Some(keyset::rows_after(&q.sort, after)),
+            _ => None,
+        };
+        if let Some(p) = [predicate, after].into_iter().flatten().reduce(Expr::and) {
             df = df.filter(p)?;
         }
         if !q.sort.is_empty() {
@@ -402,9 +463,8 @@ impl Engine {
             keys.push(column(ID_COLUMN).sort(true, false));
             df = df.sort(keys)?;
         }
-        df = df.select(output_columns(v, q).into_iter().map(column))?;
-        df = df.limit(q.offset as usize, Some(q.limit))?;
-        Ok(df.execute_stream().await?)
+        df = df.select(columns.iter().copied().map(column))?;
+        Ok(df.limit(q.offset as usize, Some(q.limit))?)
     }
 
     /// One feature by id, or `None`: the id index names its row group and row, which are read

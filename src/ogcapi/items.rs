@@ -33,7 +33,7 @@ pub async fn items(
     let (ds, current) = collection(&state, &collection_id)?;
     let request = ItemsRequest::parse(&state, ds, current, q.as_deref(), &headers).await?;
     let items = state.engine.items(&request.version, &request.query).await?;
-    let links = PageLinks::new(&state, ds, &request, &items.ends);
+    let links = PageLinks::new(&state, ds, &request, &items);
     let output = output(&state, request.format, request.crs);
     page_response(&state, ds, &request, links, output, items).await
 }

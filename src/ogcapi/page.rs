@@ -22,7 +22,7 @@ use super::{BASE_PATH, api_url, html, path_segment};
 use crate::catalog::Dataset;
 use crate::crs::Crs;
 use crate::encode::flatgeobuf::{FgbEncoder, FgbHeader, geometry_type_code};
-use crate::engine::{DatasetVersion, Items};
+use crate::engine::{DatasetVersion, Items, keyset};
 use crate::html::table::FeatureTable;
 use crate::html::{Chrome, respond};
 use crate::http::AppState;
@@ -46,39 +46,46 @@ pub struct PageLinks {
 }
 
 impl PageLinks {
-    /// `ends`: where each row of the page ends in stored order, if the engine knows (see
-    /// [`crate::engine::Items::ends`]); the next page then starts where this one ends.
-    pub fn new(state: &AppState, ds: &Dataset, request: &ItemsRequest, ends: &[u64]) -> PageLinks {
+    /// The next page goes on from where this one's last row ends in stored order, or after its
+    /// sort key, where the engine knows ([`Items::ends`], [`Items::keys`]).
+    pub fn new(state: &AppState, ds: &Dataset, request: &ItemsRequest, items: &Items) -> PageLinks {
         let version = request.version.version();
         let offset = request.offset;
         let limit = request.limit as u64;
+        let last = request.limit.wrapping_sub(1);
         PageLinks {
             items_url: api_url(state, &format!("/collections/{}/items", ds.id)),
             collection_url: api_url(state, &format!("/collections/{}", ds.id)),
             format: request.format,
             kept: request.kept.clone(),
-            this: request.cursor,
+            this: request.cursor.clone(),
             next: Cursor {
                 version,
                 offset: offset + limit,
-                start: ends.get(request.limit.wrapping_sub(1)).copied(),
+                start: items.ends.get(last).copied(),
+                after: items
+                    .keys
+                    .as_ref()
+                    .filter(|keys| last < keys.num_rows())
+                    .and_then(|keys| keyset::encode(keys, last)),
             },
             // Counted from the first page: going back is rarer than going on.
             prev: (offset > 0).then(|| Cursor {
                 version,
                 offset: offset.saturating_sub(limit),
                 start: None,
+                after: None,
             }),
         }
     }
 
     /// This page in `format`.
     pub fn this_as(&self, format: Format) -> String {
-        self.href(self.this, Some(format))
+        self.href(self.this.as_ref(), Some(format))
     }
 
     /// The page at `cursor`, in `format` (`None`: as the request named it, if it did).
-    fn href(&self, cursor: Option<Cursor>, format: Option<Format>) -> String {
+    fn href(&self, cursor: Option<&Cursor>, format: Option<Format>) -> String {
         let mut pairs: Vec<(String, String)> = self
             .kept
             .iter()
@@ -98,14 +105,14 @@ impl PageLinks {
     pub fn links(&self, has_more: bool) -> Vec<Link> {
         let media = self.format.content_type();
         let mut links = vec![Link::full(
-            self.href(self.this, None),
+            self.href(self.this.as_ref(), None),
             "self",
             media,
             "This page",
         )];
         for other in FEATURE_FORMATS.iter().filter(|f| **f != self.format) {
             links.push(Link::full(
-                self.href(self.this, Some(*other)),
+                self.href(self.this.as_ref(), Some(*other)),
                 "alternate",
                 other.content_type(),
                 format!("This page as {}", other.title()),
@@ -119,13 +126,13 @@ impl PageLinks {
         ));
         if has_more {
             links.push(Link::full(
-                self.href(Some(self.next), None),
+                self.href(Some(&self.next), None),
                 "next",
                 media,
                 "Next page",
             ));
         }
-        if let Some(prev) = self.prev {
+        if let Some(prev) = &self.prev {
             links.push(Link::full(
                 self.href(Some(prev), None),
                 "prev",

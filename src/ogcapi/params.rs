@@ -4,6 +4,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
 use crate::crs::Crs;
 use crate::engine::TimeRange;
 use crate::http::error::ApiError;
@@ -146,42 +149,64 @@ pub fn skip_geometry(value: Option<&str>) -> Result<bool, ApiError> {
 }
 
 /// A paging cursor: the dataset version the first page was read from, the features before the
-/// page, and, for a filtered page in stored order, the stored row to go on from (a keyset
-/// position, so that a deep page reads what the first does). Pinning the version keeps paging
-/// complete and free of repeats while a new version arrives; the position means the same on
-/// any server that holds that version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// page, and where the page goes on from (a keyset position, so that a deep page reads what the
+/// first does): for a filtered page in stored order the stored row after the last one; for a
+/// sorted page the sort key and id of the last row. Pinning the version keeps paging complete
+/// and free of repeats while a new version arrives; the position means the same on any server
+/// that holds that version.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {
     pub version: u64,
     pub offset: u64,
     pub start: Option<u64>,
+    /// The last row's key as [`crate::engine::keyset::encode`] wrote it.
+    pub after: Option<String>,
 }
 
 impl Cursor {
-    /// `version.offset` or `version.offset.start`.
+    /// `version.offset`, `version.offset.start` or `version.offset.k` + the key as unpadded
+    /// base64url (so that the cursor needs no escaping in a URL).
     pub fn parse(value: &str) -> Result<Cursor, ApiError> {
-        let numbers: Option<Vec<u64>> = value.split('.').map(|n| n.parse().ok()).collect();
-        match numbers.as_deref() {
-            Some(&[version, offset]) if version >= 1 => Ok(Cursor {
-                version,
-                offset,
-                start: None,
-            }),
-            Some(&[version, offset, start]) if version >= 1 => Ok(Cursor {
-                version,
-                offset,
-                start: Some(start),
-            }),
-            _ => Err(ApiError::InvalidParameter(format!(
+        let not_ours = || {
+            ApiError::InvalidParameter(format!(
                 "cursor `{value}` is not one this server made; follow the `next` and `prev` links"
-            ))),
-        }
+            ))
+        };
+        let mut parts = value.splitn(3, '.');
+        let mut number = || parts.next().and_then(|n| n.parse::<u64>().ok());
+        let (version, offset) = match (number(), number()) {
+            (Some(v), Some(o)) if v >= 1 => (v, o),
+            _ => return Err(not_ours()),
+        };
+        let (start, after) = match parts.next() {
+            None => (None, None),
+            Some(key) if key.starts_with('k') => {
+                let bytes = URL_SAFE_NO_PAD.decode(&key[1..]).map_err(|_| not_ours())?;
+                (
+                    None,
+                    Some(String::from_utf8(bytes).map_err(|_| not_ours())?),
+                )
+            }
+            Some(start) => (Some(start.parse().map_err(|_| not_ours())?), None),
+        };
+        Ok(Cursor {
+            version,
+            offset,
+            start,
+            after,
+        })
     }
 
     pub fn encode(&self) -> String {
-        match self.start {
-            None => format!("{}.{}", self.version, self.offset),
-            Some(start) => format!("{}.{}.{}", self.version, self.offset, start),
+        match (&self.after, self.start) {
+            (Some(key), _) => format!(
+                "{}.{}.k{}",
+                self.version,
+                self.offset,
+                URL_SAFE_NO_PAD.encode(key)
+            ),
+            (None, Some(start)) => format!("{}.{}.{}", self.version, self.offset, start),
+            (None, None) => format!("{}.{}", self.version, self.offset),
         }
     }
 }
@@ -239,16 +264,26 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
-        for start in [None, Some(81_234)] {
+        let key = Some(r#"["Zeist, \"De Clomp\"",null,"0.30000000000000004","12"]"#.to_owned());
+        for (start, after) in [(None, None), (Some(81_234), None), (None, key)] {
             let c = Cursor {
                 version: 3,
                 offset: 200,
                 start,
+                after,
             };
-            assert_eq!(Cursor::parse(&c.encode()).unwrap(), c);
+            let text = c.encode();
+            assert!(
+                text.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)),
+                "{text} needs no escaping"
+            );
+            assert_eq!(Cursor::parse(&text).unwrap(), c);
         }
         assert_eq!(Cursor::parse("3.200").unwrap().start, None);
-        for bad in ["", "3", "0.10", "a.b", "3.-1", "3.1.2.4", "3.1.", "0.1.2"] {
+        for bad in [
+            "", "3", "0.10", "a.b", "3.-1", "3.1.2.4", "3.1.", "0.1.2", "3.1.k%%", "3.1.k/w",
+        ] {
             assert!(Cursor::parse(bad).is_err(), "{bad}");
         }
     }

@@ -15,7 +15,7 @@ use super::{CRS84, filter, queryables};
 use crate::catalog::Dataset;
 use crate::crs::{Crs, box_to_crs84};
 use crate::engine::spatial::{Relation, SpatialPredicate};
-use crate::engine::{DatasetVersion, ItemsQuery};
+use crate::engine::{DatasetVersion, ItemsQuery, keyset};
 use crate::geom::Bbox;
 use crate::http::AppState;
 use crate::http::error::ApiError;
@@ -100,7 +100,7 @@ impl ItemsRequest {
         let datetime = p.get("datetime").map(params::datetime).transpose()?;
         let cursor = p.get("cursor").map(Cursor::parse).transpose()?;
         let requested = p.get("version").map(version_number).transpose()?;
-        let pinned = cursor.map(|c| c.version).or(requested);
+        let pinned = cursor.as_ref().map(|c| c.version).or(requested);
         let version = read_version(state, ds, current, pinned).await?;
         let (bbox, bbox_exact) = match p.get("bbox") {
             Some(b) => {
@@ -130,6 +130,10 @@ impl ItemsRequest {
             Some(f) => (Some(f.expr), f.prune_boxes),
             None => (None, None),
         };
+        let after = match cursor.as_ref().and_then(|c| c.after.as_deref()) {
+            Some(key) => Some(sort_key(key, &sort, &version)?),
+            None => None,
+        };
         let query = ItemsQuery {
             bbox,
             datetime: datetime.filter(|_| version.manifest.temporal.is_some()),
@@ -138,9 +142,14 @@ impl ItemsRequest {
             sort,
             properties,
             skip_geometry,
-            // A cursor with a stored position starts there (keyset); one without counts rows.
-            start: cursor.and_then(|c| c.start),
-            offset: cursor.map_or(0, |c| if c.start.is_some() { 0 } else { c.offset }),
+            // A cursor with a position (a stored row, a sort key) starts there; one without
+            // counts rows.
+            start: cursor.as_ref().and_then(|c| c.start),
+            offset: match &cursor {
+                Some(c) if c.start.is_none() && after.is_none() => c.offset,
+                _ => 0,
+            },
+            after,
             limit: limit + 1,
         };
         Ok(ItemsRequest {
@@ -149,13 +158,42 @@ impl ItemsRequest {
             version,
             query,
             limit,
-            offset: cursor.map_or(0, |c| c.offset),
+            offset: cursor.as_ref().map_or(0, |c| c.offset),
             cursor,
             kept: p.encode_without(&["cursor"]),
             lang: p.lang(headers),
             raw: raw.map(str::to_owned),
         })
     }
+}
+
+/// A sorted page's cursor key, typed as `sort`'s columns and the id of `version`. A key for
+/// another `sortby` than the request's is refused rather than read as something it is not.
+fn sort_key(
+    key: &str,
+    sort: &[(String, bool)],
+    version: &DatasetVersion,
+) -> Result<Vec<ScalarValue>, ApiError> {
+    let schema = version.schema();
+    let types: Option<Vec<_>> = keyset::keys_of(sort)
+        .into_iter()
+        .map(|name| {
+            schema
+                .field_with_name(name)
+                .ok()
+                .map(|f| f.data_type().clone())
+        })
+        .collect();
+    types
+        .filter(|_| !sort.is_empty())
+        .and_then(|types| keyset::decode(key, &types))
+        .ok_or_else(|| {
+            ApiError::InvalidParameter(
+                "cursor: its position is not one of a page with this `sortby`; follow the \
+                 `next` and `prev` links"
+                    .into(),
+            )
+        })
 }
 
 /// A request for one feature.

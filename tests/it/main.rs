@@ -21,6 +21,7 @@ mod ogc;
 mod pages;
 mod pruning;
 mod snapshots;
+mod sorted;
 mod source_crs;
 mod sql;
 mod sql_memory;
