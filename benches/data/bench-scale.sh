@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The 10 M benchmark (`make bench-scale`): generates the large data (once per size and seed),
 # ingests it with the release binary and converts the same source with `ogr2ogr -f GPKG`, then
-# serves it and reads the server's idle RSS. Prints every figure; not part of `make test`.
+# serves it and reads the server's idle RSS, then times queries at scale and the server's memory
+# under load (benches/data/query_scale.py). Prints every figure; not part of `make test`.
+# SKIP_OGR=1 leaves out the ogr2ogr conversions (the slowest step) on a re-run.
 #
 # usage: bench-scale.sh ONTSLUIT_BIN BENCH_DATA_BIN DATA_DIR [POINTS] [POLYGONS] [SEED]
 set -euo pipefail
@@ -15,6 +17,7 @@ trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 rss_kib() { awk '/Maximum resident set size/ {print $6}' "$1"; }
 elapsed() { awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$1"; }
 
+echo "ontsluit: $bin, built $(date -u -r "$bin" +%F' '%H:%M) UTC; repo at $(git -C "$repo" rev-parse --short HEAD)"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $(gdalinfo --version)"
 if [ ! -s "$src/areas.fgb" ]; then
   mkdir -p "$src"
@@ -74,6 +77,7 @@ ingest() { # label catalog dataset
 }
 ogr() { # label ogr2ogr args...
   local label=$1; shift
+  [ -n "${SKIP_OGR:-}" ] && { echo "ogr2ogr -f GPKG $label: skipped (SKIP_OGR)"; return; }
   /usr/bin/time -v ogr2ogr -f GPKG "$work/$label.gpkg" "$@" 2> "$work/$label.ogr"
   echo "ogr2ogr -f GPKG $label: $(elapsed "$work/$label.ogr"), peak RSS $(( $(rss_kib "$work/$label.ogr") / 1024 )) MiB"
   rm -f "$work/$label.gpkg"
@@ -111,3 +115,14 @@ cp -r "$work/store-adressen/adressen" "$work/store-gebieden/gebieden" "$work/sto
 full=$(serve_rss "$work/store-all" 18932)
 features=$(( points + polygons ))
 echo "idle server RSS: $(( base / 1024 )) MiB without data, $(( full / 1024 )) MiB with $features features: $(( (full - base) * 1024 / features )) bytes per feature"
+
+# Queries at scale and memory under load, on the same store.
+"$bin" serve --catalog "$work/catalog.toml" --data-dir "$work/store-all" --bind 127.0.0.1:18933 \
+  --assets-dir "$work" --sql-memory-mib 64 > "$work/serve-18933.log" 2>&1 &
+server=$!
+for _ in $(seq 1 600); do
+  curl -sf http://127.0.0.1:18933/ogc/v1/collections > /dev/null && break
+  sleep 0.5
+done
+python3 "$repo/benches/data/query_scale.py" http://127.0.0.1:18933 "$server" "$points" \
+  --sql-memory-mib 64 --sql-concurrent 4

@@ -167,12 +167,14 @@ pub async fn items(
         limit: q.limit,
     };
     let (batches, ends, complete) = small_or_blocking(small, move || page.read()).await?;
+    let rows = batches.iter().map(RecordBatch::num_rows).sum();
     let stream = futures::stream::iter(batches.into_iter().map(Ok));
     Ok(Some(Items {
         stream: Box::pin(RecordBatchStreamAdapter::new(output, stream)),
         ends,
         complete,
         keys: None,
+        rows: Some(rows),
     }))
 }
 

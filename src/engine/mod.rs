@@ -179,6 +179,9 @@ pub struct Items {
     /// For a sorted page: the sort key columns and the id of each returned row
     /// ([`keyset::keys_of`]), from which the next page goes on ([`ItemsQuery::after`]).
     pub keys: Option<RecordBatch>,
+    /// The rows of the page where the engine has read them before returning (direct and
+    /// sorted pages), so that a page written after its `Link` header knows whether more follow.
+    pub rows: Option<usize>,
 }
 
 /// Versions kept open for cursors that point at a version that is no longer current.
@@ -373,6 +376,7 @@ impl Engine {
             ends: Vec::new(),
             complete: false,
             keys: None,
+            rows: None,
         })
     }
 
@@ -407,6 +411,7 @@ impl Engine {
             ),
             ends: Vec::new(),
             complete: false,
+            rows: Some(rows.num_rows()),
             keys: Some(keys),
         })
     }

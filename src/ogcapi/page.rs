@@ -4,14 +4,15 @@
 //! A GeoJSON or JSON-FG page streams: the collection header, then each record batch's features
 //! as it arrives, then `numberReturned`, `timeStamp`, `links` and `numberMatched`. The engine is
 //! asked for `limit + 1` rows; the extra row only tells whether a `next` link is due. CSV and
-//! FlatGeobuf pages carry their links in a `Link` header (RFC 8288), so they read their page
-//! (bounded by the limit) before the first byte.
+//! FlatGeobuf pages carry their links in a `Link` header (RFC 8288), sent before their rows,
+//! which stream too. Bodies are written in slices of rows ([`FRAME_ROWS`]), never whole.
 
 use arrow::array::RecordBatch;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use datafusion::execution::SendableRecordBatchStream;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use futures::StreamExt;
 use serde_json::json;
 
@@ -199,7 +200,7 @@ pub async fn page_response(
         true => Some(request.offset + items.ends.len() as u64),
         false => state.engine.number_matched(version, &request.query).await?,
     };
-    let stream = items.stream;
+    let stream = in_frames(items.stream);
     let limit = request.limit;
     if request.format == Format::Html {
         let (batches, has_more) = read_page(stream, limit).await?;
@@ -215,9 +216,20 @@ pub async fn page_response(
     }
     let response = match request.format {
         Format::Csv | Format::FlatGeobuf => {
-            let (batches, has_more) = read_page(stream, limit).await?;
-            let body = tabular_body(batches, output, version, ds.id.as_str())?;
-            let mut response = Body::from(body).into_response();
+            // The links go in the `Link` header, before the rows: `next` is left out only where
+            // the engine has read the page already and no row follows it; otherwise it may lead
+            // to an empty page.
+            let has_more = items.rows.is_none_or(|rows| rows > limit);
+            let count = items.rows.map(|rows| rows.min(limit));
+            let body = tabular_body(
+                stream,
+                limit,
+                output,
+                version.clone(),
+                ds.id.as_str(),
+                count,
+            );
+            let mut response = Body::from_stream(body).into_response();
             let header_links: Vec<Link> = links
                 .links(has_more)
                 .into_iter()
@@ -310,12 +322,9 @@ pub fn feature_response(
         return feature_page(state, ds, feature_id, request, &links, &batch);
     }
     let body = match format {
-        Format::Csv | Format::FlatGeobuf => tabular_body(
-            vec![batch.slice(0, 1)],
-            output,
-            &request.version,
-            ds.id.as_str(),
-        )?,
+        Format::Csv | Format::FlatGeobuf => {
+            tabular_bytes(batch.slice(0, 1), output, &request.version, ds.id.as_str())?
+        }
         _ => {
             let prepared = output.prepare(batch).map_err(|e| internal(&e))?;
             let time = time_columns(&request.version);
@@ -456,6 +465,26 @@ fn feature_page(
     )
 }
 
+/// Rows encoded and sent at a time: a page's body is written slice by slice, never whole.
+const FRAME_ROWS: usize = 1000;
+
+/// `stream` with its batches cut into slices of at most [`FRAME_ROWS`] rows (cheap: slices share
+/// the batch's buffers).
+fn in_frames(stream: SendableRecordBatchStream) -> SendableRecordBatchStream {
+    let schema = stream.schema();
+    let sliced = stream.flat_map(|batch| {
+        let slices: Vec<_> = match batch {
+            Ok(b) => (0..b.num_rows())
+                .step_by(FRAME_ROWS)
+                .map(|at| Ok(b.slice(at, FRAME_ROWS.min(b.num_rows() - at))))
+                .collect(),
+            Err(e) => vec![Err(e)],
+        };
+        futures::stream::iter(slices)
+    });
+    Box::pin(RecordBatchStreamAdapter::new(schema, sliced))
+}
+
 /// Reads the rows of a page: at most `limit`, and whether more follow.
 async fn read_page(
     mut stream: SendableRecordBatchStream,
@@ -482,44 +511,145 @@ async fn read_page(
     Ok((batches, has_more))
 }
 
-/// A CSV or FlatGeobuf page from its batches.
-fn tabular_body(
-    batches: Vec<RecordBatch>,
+/// One feature as CSV or FlatGeobuf.
+fn tabular_bytes(
+    batch: RecordBatch,
     output: Output,
     v: &DatasetVersion,
     name: &str,
 ) -> Result<Vec<u8>, ApiError> {
     let internal = |e: &dyn std::fmt::Display| ApiError::Internal(e.to_string());
-    let prepared = batches
-        .into_iter()
-        .map(|b| output.prepare(b))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| internal(&e))?;
-    let mut out = Vec::new();
-    let Some(schema) = prepared.first().map(|b| b.schema()) else {
-        // No rows: the header alone, from the stored columns.
-        return empty_tabular(output, v, name);
-    };
-    match output.format {
-        Format::Csv => {
-            let encoder = super::formats::csv_encoder(&schema, &output);
-            encoder.write_header(&mut out);
-            for b in &prepared {
-                encoder.write_batch(b, &mut out).map_err(|e| internal(&e))?;
+    let batch = output.prepare(batch).map_err(|e| internal(&e))?;
+    let encoder = Tabular::new(output, v, name, &batch.schema(), Some(batch.num_rows()));
+    let mut out = encoder.header.clone();
+    encoder.write(&batch, &mut out).map_err(|e| internal(&e))?;
+    Ok(out)
+}
+
+/// A CSV or FlatGeobuf encoder, with its header.
+struct Tabular {
+    header: Vec<u8>,
+    encoder: TabularEncoder,
+}
+
+enum TabularEncoder {
+    Csv(crate::encode::csv::CsvEncoder),
+    Fgb(FgbEncoder),
+}
+
+impl Tabular {
+    /// For rows of `schema`; `count` goes in a FlatGeobuf header where it is known.
+    fn new(
+        output: Output,
+        v: &DatasetVersion,
+        name: &str,
+        schema: &arrow::datatypes::Schema,
+        count: Option<usize>,
+    ) -> Tabular {
+        let mut header = Vec::new();
+        let encoder = match output.format {
+            Format::Csv => {
+                let encoder = super::formats::csv_encoder(schema, &output);
+                encoder.write_header(&mut header);
+                TabularEncoder::Csv(encoder)
             }
-        }
-        _ => {
-            let encoder = FgbEncoder::new(&schema);
-            let count = prepared.iter().map(|b| b.num_rows() as u64).sum();
-            encoder.write_header(&fgb_header(output, v, name, count), &mut out);
-            for b in &prepared {
-                encoder
-                    .write_batch(b, b.num_rows(), &mut out)
-                    .map_err(|e| internal(&e))?;
+            _ => {
+                let encoder = FgbEncoder::new(schema);
+                let count = count.unwrap_or(0) as u64;
+                encoder.write_header(&fgb_header(output, v, name, count), &mut header);
+                TabularEncoder::Fgb(encoder)
             }
+        };
+        Tabular { header, encoder }
+    }
+
+    fn write(
+        &self,
+        batch: &RecordBatch,
+        out: &mut Vec<u8>,
+    ) -> Result<(), crate::encode::geojson::EncodeError> {
+        match &self.encoder {
+            TabularEncoder::Csv(e) => e.write_batch(batch, out),
+            TabularEncoder::Fgb(e) => e.write_batch(batch, batch.num_rows(), out),
         }
     }
-    Ok(out)
+}
+
+/// A CSV or FlatGeobuf page as a stream: the header with the first rows, then each batch as it
+/// arrives, at most `limit` rows in all; no page is held whole. `count`: the page's rows, where
+/// known (for FlatGeobuf's header; 0 there means unknown). An error after the first byte ends
+/// the body early, as for JSON pages.
+fn tabular_body(
+    stream: SendableRecordBatchStream,
+    limit: usize,
+    output: Output,
+    v: std::sync::Arc<DatasetVersion>,
+    name: &str,
+    count: Option<usize>,
+) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + use<> {
+    struct State {
+        stream: SendableRecordBatchStream,
+        left: usize,
+        encoder: Option<Tabular>,
+        done: bool,
+    }
+    let name = name.to_owned();
+    let state = State {
+        stream,
+        left: limit,
+        encoder: None,
+        done: false,
+    };
+    futures::stream::unfold(state, move |mut s| {
+        let (v, name) = (v.clone(), name.clone());
+        async move {
+            let fail = |e: &dyn std::fmt::Display| {
+                tracing::error!(error = %e, "writing a page failed");
+                Err(std::io::Error::other(e.to_string()))
+            };
+            while !s.done {
+                let batch = match s.stream.next().await {
+                    Some(Ok(batch)) => batch,
+                    Some(Err(e)) => {
+                        s.done = true;
+                        return Some((fail(&e), s));
+                    }
+                    None => {
+                        s.done = true;
+                        // No rows: the header alone, from the stored columns.
+                        return match s.encoder {
+                            Some(_) => None,
+                            None => Some((Ok(Bytes::from(empty_tabular(output, &v, &name))), s)),
+                        };
+                    }
+                };
+                let rows = batch.num_rows().min(s.left);
+                if rows == 0 {
+                    s.done = s.left == 0;
+                    continue;
+                }
+                s.left -= rows;
+                let prepared = match output.prepare(batch.slice(0, rows)) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        s.done = true;
+                        return Some((fail(&e), s));
+                    }
+                };
+                let encoder = s.encoder.get_or_insert_with(|| {
+                    Tabular::new(output, &v, &name, &prepared.schema(), count)
+                });
+                let mut out = std::mem::take(&mut encoder.header);
+                if let Err(e) = encoder.write(&prepared, &mut out) {
+                    s.done = true;
+                    return Some((fail(&e), s));
+                }
+                return Some((Ok(Bytes::from(out)), s));
+            }
+            // The page is full: the engine's extra row is not written, and nothing is read on.
+            None
+        }
+    })
 }
 
 fn fgb_header<'a>(output: Output, v: &DatasetVersion, name: &'a str, count: u64) -> FgbHeader<'a> {
@@ -538,7 +668,7 @@ fn fgb_header<'a>(output: Output, v: &DatasetVersion, name: &'a str, count: u64)
     }
 }
 
-fn empty_tabular(output: Output, v: &DatasetVersion, name: &str) -> Result<Vec<u8>, ApiError> {
+fn empty_tabular(output: Output, v: &DatasetVersion, name: &str) -> Vec<u8> {
     let mut out = Vec::new();
     let schema = v.schema();
     let fields: Vec<_> = schema
@@ -552,7 +682,7 @@ fn empty_tabular(output: Output, v: &DatasetVersion, name: &str) -> Result<Vec<u
         Format::Csv => super::formats::csv_encoder(&schema, &output).write_header(&mut out),
         _ => FgbEncoder::new(&schema).write_header(&fgb_header(output, v, name, 0), &mut out),
     }
-    Ok(out)
+    out
 }
 
 type Trailer = Box<dyn FnOnce(usize, bool) -> Vec<u8> + Send>;

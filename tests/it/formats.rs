@@ -262,8 +262,8 @@ async fn json_fg_puts_the_requested_crs_in_place_and_crs84_in_geometry() {
 }
 
 /// The `rel="next"` target of a `Link` header.
-fn next_in_link_header(reply: &Reply) -> Option<String> {
-    let header = reply.headers.get("link")?.to_str().ok()?;
+fn next_in_link_header(headers: &axum::http::HeaderMap) -> Option<String> {
+    let header = headers.get("link")?.to_str().ok()?;
     header.split(", <").find_map(|part| {
         part.contains("rel=\"next\"").then(|| {
             part.trim_start_matches('<')
@@ -292,10 +292,54 @@ async fn csv_pages_link_to_the_next_and_visit_every_feature_once() {
             assert!(seen.insert(id.clone()), "{id} twice");
         }
         pages += 1;
-        url = next_in_link_header(&reply);
+        url = next_in_link_header(&reply.headers);
     }
     assert_eq!(pages, 4);
     assert_eq!(seen.len(), 9793);
+}
+
+/// CSV and FlatGeobuf pages are written batch by batch as the rows arrive (their links are in
+/// the `Link` header, sent first), not gathered whole: a page spanning row groups comes in
+/// several body frames, and GDAL reads each page whole, with its count in the FlatGeobuf header.
+#[tokio::test]
+async fn csv_and_flatgeobuf_pages_stream_batch_by_batch() {
+    use axum::body::Body;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    let state = repo_state(dir.path(), &["lichtmasten"]).await;
+    for (format, pages_of) in [("csv", 5000), ("fgb", 5000)] {
+        let mut url = Some(format!(
+            "/ogc/v1/collections/lichtmasten/items?limit={pages_of}&f={format}"
+        ));
+        let (mut seen, mut pages) = (HashSet::new(), 0);
+        while let Some(u) = url {
+            let request = axum::http::Request::get(&u).body(Body::empty()).unwrap();
+            let response = ontsluit::app(state.clone()).oneshot(request).await.unwrap();
+            assert_eq!(response.status(), 200, "{u}");
+            let next = next_in_link_header(response.headers());
+            let mut body = response.into_body();
+            let (mut frames, mut bytes) = (0, Vec::new());
+            while let Some(frame) = body.frame().await {
+                if let Ok(data) = frame.unwrap().into_data() {
+                    frames += 1;
+                    bytes.extend_from_slice(&data);
+                }
+            }
+            let rows = read_with_gdal(dir.path(), &format!("page{pages}.{format}"), &bytes);
+            if pages == 0 {
+                assert_eq!(rows.len(), pages_of, "{format}: a full first page");
+                assert!(frames > 2, "{format}: {frames} frames for {pages_of} rows");
+            }
+            for (id, _, _) in rows {
+                assert!(seen.insert(id.clone()), "{format}: {id} twice");
+            }
+            pages += 1;
+            url = next;
+        }
+        assert_eq!((pages, seen.len()), (2, 9793), "{format}");
+    }
 }
 
 #[tokio::test]
