@@ -4,6 +4,7 @@
 # serves it and reads the server's idle RSS, then times queries at scale and the server's memory
 # under load (benches/data/query_scale.py). Prints every figure; not part of `make test`.
 # SKIP_OGR=1 leaves out the ogr2ogr conversions (the slowest step) on a re-run.
+# BENCH_WORK=DIR keeps the work there, ingested stores included.
 #
 # usage: bench-scale.sh ONTSLUIT_BIN BENCH_DATA_BIN DATA_DIR [POINTS] [POLYGONS] [SEED]
 set -euo pipefail
@@ -11,9 +12,15 @@ bin=$1 generator=$2 data=$3 points=${4:-10000000} polygons=${5:-1000000} seed=${
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 shared=$(cd "$repo/../shared/data" && pwd)
 src="$data/n${points}-p${polygons}-s${seed}"
-work=$(mktemp -d "${TMPDIR:-/tmp}/ontsluit-bench-scale.XXXXXX")
+# BENCH_WORK keeps the ingested stores there (to query them again); otherwise a temporary
+# directory is removed at the end.
+if [ -n "${BENCH_WORK:-}" ]; then
+  work=$BENCH_WORK; mkdir -p "$work"; remove=""
+else
+  work=$(mktemp -d "${TMPDIR:-/tmp}/ontsluit-bench-scale.XXXXXX"); remove=$work
+fi
 server=""
-trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; [ -n "$remove" ] && rm -rf "$remove"' EXIT
 rss_kib() { awk '/Maximum resident set size/ {print $6}' "$1"; }
 elapsed() { awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$1"; }
 
@@ -111,7 +118,8 @@ serve_rss() { # store-dir port
 mkdir -p "$work/empty"
 base=$(serve_rss "$work/empty" 18931)
 mkdir -p "$work/store-all"
-cp -r "$work/store-adressen/adressen" "$work/store-gebieden/gebieden" "$work/store-all/"
+ln -sfn "$work/store-adressen/adressen" "$work/store-all/adressen"
+ln -sfn "$work/store-gebieden/gebieden" "$work/store-all/gebieden"
 full=$(serve_rss "$work/store-all" 18932)
 features=$(( points + polygons ))
 echo "idle server RSS: $(( base / 1024 )) MiB without data, $(( full / 1024 )) MiB with $features features: $(( (full - base) * 1024 / features )) bytes per feature"
@@ -125,4 +133,4 @@ for _ in $(seq 1 600); do
   sleep 0.5
 done
 python3 "$repo/benches/data/query_scale.py" http://127.0.0.1:18933 "$server" "$points" \
-  --sql-memory-mib 64 --sql-concurrent 4
+  --sql-memory-mib 64 --sql-concurrent 4 --load-seconds "${LOAD_SECONDS:-60}"
