@@ -39,7 +39,7 @@ use super::{
 };
 
 /// Rows per batch at most (DataFusion's default batch size).
-const BATCH_ROWS: usize = 8192;
+pub(super) const BATCH_ROWS: usize = 8192;
 /// Pages up to this many rows are read directly; larger reads (whole-dataset streams) keep the
 /// planned, streaming path, since a direct page is read whole before its first batch is sent.
 const MAX_DIRECT_ROWS: usize = 100_001;
@@ -48,7 +48,7 @@ const MAX_DIRECT_ROWS: usize = 100_001;
 #[derive(Default)]
 pub struct Reader {
     metadata: std::sync::OnceLock<Option<ArrowReaderMetadata>>,
-    counts: ReadCounts,
+    pub(super) counts: ReadCounts,
 }
 
 impl Reader {
@@ -57,7 +57,7 @@ impl Reader {
         self.counts.get()
     }
 
-    fn metadata(&self, v: &DatasetVersion) -> Option<ArrowReaderMetadata> {
+    pub(super) fn metadata(&self, v: &DatasetVersion) -> Option<ArrowReaderMetadata> {
         self.metadata
             .get_or_init(|| {
                 let footer = v.index.reader_metadata.as_ref()?.metadata().clone();
@@ -252,7 +252,7 @@ pub async fn number_matched(
 
 /// Pages up to this many rows are read on the calling task, if they have at most
 /// [`INLINE_CANDIDATES`] rows to examine (filtered pages and edge counts).
-const INLINE_ROWS: usize = 1001;
+pub(super) const INLINE_ROWS: usize = 1001;
 const INLINE_CANDIDATES: usize = 16_384;
 
 /// Rows a read of these groups (each with its selected rows, or whole) examines at most.
@@ -282,10 +282,10 @@ pub(super) async fn small_or_blocking<T: Send + 'static>(
 }
 
 /// A condition compiled for the columns it reads.
-struct Condition {
+pub(super) struct Condition {
     /// Root columns it reads, in file order (the order the reader hands them over).
-    roots: Vec<usize>,
-    expr: Arc<dyn PhysicalExpr>,
+    pub(super) roots: Vec<usize>,
+    pub(super) expr: Arc<dyn PhysicalExpr>,
 }
 
 impl Condition {
@@ -295,12 +295,26 @@ impl Condition {
         schema: &Schema,
         predicate: Expr,
     ) -> Result<Option<Condition>, EngineError> {
+        Self::compile_reading(engine, schema, predicate, &[])
+    }
+
+    /// As [`Condition::compile`], for batches that also hold the columns `also`.
+    pub(super) fn compile_reading(
+        engine: &Engine,
+        schema: &Schema,
+        predicate: Expr,
+        also: &[usize],
+    ) -> Result<Option<Condition>, EngineError> {
         let mut roots: Vec<usize> = predicate
             .column_refs()
             .into_iter()
             .map(|c| schema.index_of(&c.name))
             .collect::<Result<_, _>>()
             .map_err(DataFusionError::from)?;
+        if roots.is_empty() {
+            return Ok(None);
+        }
+        roots.extend_from_slice(also);
         roots.sort_unstable();
         roots.dedup();
         if roots.is_empty() {
@@ -459,7 +473,7 @@ impl Page {
 }
 
 /// A reader of `groups` of `file` (the caller counts them as opened), for the columns in `mask`.
-fn open(
+pub(super) fn open(
     file: &CountedFile,
     metadata: &ArrowReaderMetadata,
     groups: Vec<usize>,
@@ -477,7 +491,10 @@ fn open(
 }
 
 /// Which rows of `batch` meet the condition; a null condition does not match (SQL's WHERE).
-fn matches(expr: &dyn PhysicalExpr, batch: &RecordBatch) -> Result<BooleanArray, ArrowError> {
+pub(super) fn matches(
+    expr: &dyn PhysicalExpr,
+    batch: &RecordBatch,
+) -> Result<BooleanArray, ArrowError> {
     let value = expr
         .evaluate(batch)
         .and_then(|v| v.into_array(batch.num_rows()))

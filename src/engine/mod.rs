@@ -19,6 +19,7 @@ pub mod locate;
 mod pages;
 mod read_count;
 mod row_groups;
+mod sorted;
 pub mod spatial;
 mod st_intersects_bbox;
 
@@ -371,6 +372,9 @@ impl Engine {
     /// planned with DataFusion, and goes on after its cursor's key ([`keyset`]).
     pub async fn items(&self, v: &DatasetVersion, q: &ItemsQuery) -> Result<Items, EngineError> {
         if let Some(items) = direct::items(self, v, q).await? {
+            return Ok(items);
+        }
+        if let Some(items) = sorted::items(self, v, q).await? {
             return Ok(items);
         }
         if !q.sort.is_empty() {
