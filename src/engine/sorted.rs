@@ -19,8 +19,10 @@ use std::cmp::Ordering;
 use std::fs::File;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, RecordBatch, UInt32Array, UInt64Array};
-use arrow::compute::{SortColumn, SortOptions, concat_batches, lexsort_to_indices, take};
+use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, UInt32Array, UInt64Array};
+use arrow::compute::{
+    SortColumn, SortOptions, concat_batches, lexsort_to_indices, prep_null_mask_filter, take,
+};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::ScalarValue;
 use datafusion::error::DataFusionError;
@@ -113,6 +115,7 @@ pub async fn items(
         sort: q.sort.clone(),
         condition,
         first,
+        after: q.after.clone(),
         out_roots,
         offset: q.offset as usize,
         wanted,
@@ -259,6 +262,64 @@ impl Bounds {
     }
 }
 
+/// The rows (within their group) a selection hands over, in order.
+fn selected_rows(selection: &RowSelection) -> impl Iterator<Item = usize> + '_ {
+    let mut at = 0;
+    selection
+        .iter()
+        .filter_map(move |s| {
+            let run = at..at + s.row_count;
+            at = run.end;
+            (!s.skip).then_some(run)
+        })
+        .flatten()
+}
+
+/// Which values of the first key `key` lie, in the page order, neither before `after` (the
+/// keyset position's) nor after `last` (the page's last so far): the rows that may enter it.
+fn band(
+    key: &ArrayRef,
+    after: Option<&ScalarValue>,
+    last: Option<&ScalarValue>,
+    ascending: bool,
+) -> Result<BooleanArray, DataFusionError> {
+    use arrow::compute::kernels::cmp::{gt_eq, lt_eq};
+    use arrow::compute::{and, is_null, or};
+    let all = || BooleanArray::from(vec![true; key.len()]);
+    let nulls = || is_null(key.as_ref());
+    let known = |b: BooleanArray| match b.null_count() {
+        0 => b,
+        _ => prep_null_mask_filter(&b),
+    };
+    // Not before `v`: ascending, the values from v up and the nulls; descending, the values
+    // from v down (the nulls came first).
+    let not_before = |v: &ScalarValue| -> Result<BooleanArray, DataFusionError> {
+        Ok(match (v.is_null(), ascending) {
+            (true, true) => nulls()?,
+            (true, false) => all(),
+            (false, true) => or(&known(gt_eq(key, &v.to_scalar()?)?), &nulls()?)?,
+            (false, false) => known(lt_eq(key, &v.to_scalar()?)?),
+        })
+    };
+    // Not after `v`: ascending, the values up to v; descending, the nulls and the values from v.
+    let not_after = |v: &ScalarValue| -> Result<BooleanArray, DataFusionError> {
+        Ok(match (v.is_null(), ascending) {
+            (true, true) => all(),
+            (true, false) => nulls()?,
+            (false, true) => known(lt_eq(key, &v.to_scalar()?)?),
+            (false, false) => or(&known(gt_eq(key, &v.to_scalar()?)?), &nulls()?)?,
+        })
+    };
+    let mut within = all();
+    if let Some(v) = after {
+        within = and(&within, &not_before(v)?)?;
+    }
+    if let Some(v) = last {
+        within = and(&within, &not_after(v)?)?;
+    }
+    Ok(within)
+}
+
 /// Everything the blocking read needs.
 struct Read {
     path: std::path::PathBuf,
@@ -273,6 +334,8 @@ struct Read {
     sort: Vec<(String, bool)>,
     condition: Option<Condition>,
     first: Bounds,
+    /// The keyset position (the sort keys and id of the row before the page).
+    after: Option<Vec<ScalarValue>>,
     out_roots: Vec<usize>,
     offset: usize,
     wanted: usize,
@@ -291,18 +354,64 @@ impl Read {
         );
         let ascending = self.sort[0].1;
         let mut best: Option<RecordBatch> = None;
+        let first_key = self.metadata.schema().index_of(&self.sort[0].0)?;
+        let first_mask = ProjectionMask::roots(self.metadata.parquet_schema(), [first_key]);
+        let first_after = self.after.as_ref().map(|a| a[0].clone());
         for (group, candidates) in &self.groups {
-            // Full, and this group (and so every later one) cannot hold a better row.
-            if let Some(b) = best.as_ref().filter(|b| b.num_rows() == self.wanted) {
-                let last = ScalarValue::try_from_array(b.column(0), b.num_rows() - 1)?;
-                let group_best = self.first.best(*group, ascending);
-                if group_best.cmp(&Best::Value(last), ascending) == Ordering::Greater {
-                    break;
-                }
+            // The page's last row so far, once it is full.
+            let last = match best.as_ref().filter(|b| b.num_rows() == self.wanted) {
+                Some(b) => Some(ScalarValue::try_from_array(b.column(0), b.num_rows() - 1)?),
+                None => None,
+            };
+            // This group (and so every later one) cannot hold a better row.
+            if let Some(last) = &last
+                && self
+                    .first
+                    .best(*group, ascending)
+                    .cmp(&Best::Value(last.clone()), ascending)
+                    == Ordering::Greater
+            {
+                break;
             }
             let candidates = candidates.clone().unwrap_or_else(|| {
                 RowSelection::from(vec![RowSelector::select(self.group_rows[*group])])
             });
+            // First the first key alone: only rows between the keyset position and the page's
+            // last row so far can enter the page; the other columns are read for those.
+            let candidates = if first_after.is_some() || last.is_some() {
+                self.counts.opened(1);
+                let reader = open(
+                    &file,
+                    &self.metadata,
+                    vec![*group],
+                    first_mask.clone(),
+                    BATCH_ROWS,
+                )?
+                .with_row_selection(candidates.clone())
+                .build()?;
+                let mut rows = selected_rows(&candidates);
+                let mut hits = Vec::new();
+                for batch in reader {
+                    let batch = batch?;
+                    let within = band(
+                        batch.column(0),
+                        first_after.as_ref(),
+                        last.as_ref(),
+                        ascending,
+                    )?;
+                    for (i, row) in rows.by_ref().take(batch.num_rows()).enumerate() {
+                        if within.value(i) {
+                            hits.push(row..row + 1);
+                        }
+                    }
+                }
+                if hits.is_empty() {
+                    continue;
+                }
+                RowSelection::from_consecutive_ranges(hits.into_iter(), self.group_rows[*group])
+            } else {
+                candidates
+            };
             self.counts.opened(1);
             let reader = open(
                 &file,
@@ -313,15 +422,7 @@ impl Read {
             )?
             .with_row_selection(candidates.clone())
             .build()?;
-            let mut at = 0;
-            let mut read_rows = candidates
-                .iter()
-                .filter_map(|s| {
-                    let run = at..at + s.row_count;
-                    at = run.end;
-                    (!s.skip).then_some(run)
-                })
-                .flatten();
+            let mut read_rows = selected_rows(&candidates);
             for batch in reader {
                 let batch = batch?;
                 let rows: Vec<u32> = read_rows

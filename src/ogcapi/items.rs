@@ -33,6 +33,11 @@ pub async fn items(
     let (ds, current) = collection(&state, &collection_id)?;
     let request = ItemsRequest::parse(&state, ds, current, q.as_deref(), &headers).await?;
     let items = state.engine.items(&request.version, &request.query).await?;
+    // A sorted page may have read the key columns of millions of rows, a large page thousands
+    // of features: give what they freed back to the system.
+    if items.keys.is_some() || request.limit > 1000 {
+        crate::sql::trim::after_read();
+    }
     let links = PageLinks::new(&state, ds, &request, &items);
     let output = output(&state, request.format, request.crs);
     page_response(&state, ds, &request, links, output, items).await

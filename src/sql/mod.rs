@@ -25,7 +25,7 @@ mod indexed_table;
 mod plan_cache;
 mod snapshot;
 mod spatial_index;
-mod trim;
+pub mod trim;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -57,6 +57,17 @@ pub fn after_query(pool: Arc<dyn MemoryPool>) {
 
 /// Queries whose memory has been released (counted, so that a round knows whether more ended).
 static ENDED: AtomicU64 = AtomicU64::new(0);
+/// Trims after a large read that is not an SQL query (a sorted page over millions of rows, a
+/// page of thousands of features), sharing rounds with the queries: what such a read freed
+/// would otherwise stay resident until the next SQL query trims.
+pub fn after_read() {
+    if !cfg!(all(target_os = "linux", target_env = "gnu")) {
+        return;
+    }
+    ENDED.fetch_add(1, Ordering::SeqCst);
+    tokio::spawn(trim_rounds());
+}
+
 /// Whether a round of trims is under way.
 static ROUNDS: AtomicBool = AtomicBool::new(false);
 
@@ -97,6 +108,6 @@ fn trim() {
         unsafe {
             libc::malloc_trim(0);
         }
-        tracing::debug!(elapsed = ?started.elapsed(), "malloc_trim after an SQL query");
+        tracing::debug!(elapsed = ?started.elapsed(), "malloc_trim after a large read");
     }
 }
