@@ -155,7 +155,10 @@ fn main() -> ExitCode {
             force,
             keep_versions,
             datasets,
-        } => run_ingest(&common, force, keep_versions, &datasets),
+        } => {
+            ontsluit::ingest::keep_large_allocations();
+            run_ingest(&common, force, keep_versions, &datasets)
+        }
         Command::Serve {
             common,
             bind,

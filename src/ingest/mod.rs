@@ -121,6 +121,21 @@ fn source_files(path: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// Lets glibc's malloc keep and reuse the large buffers an ingest allocates over and over (sort
+/// runs, row groups, geometry columns) instead of mapping and unmapping each one: every fresh
+/// mapping is faulted in and zeroed by the kernel. On 1 million polygons this took the system
+/// time from 37 to 26 s and source → GeoParquet from 27 to 21 s, at the same peak RSS. For the
+/// `ingest` command only: a server's memory is given back by trims (`sql::trim`).
+pub fn keep_large_allocations() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt takes two integers and only changes glibc's own thresholds; it is called
+    // once, before the ingest allocates.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 512 << 20);
+    }
+}
+
 /// Checksum of the source files and the dataset's catalog entry.
 pub fn checksum(ds: &Dataset) -> Result<String, IngestError> {
     let mut h = Sha256::new();
