@@ -58,8 +58,8 @@ pub fn after_query(pool: Arc<dyn MemoryPool>) {
 /// Queries whose memory has been released (counted, so that a round knows whether more ended).
 static ENDED: AtomicU64 = AtomicU64::new(0);
 /// Trims after a large read that is not an SQL query (a sorted page over millions of rows, a
-/// page of thousands of features), sharing rounds with the queries: what such a read freed
-/// would otherwise stay resident until the next SQL query trims.
+/// page of thousands of features, versions opened), sharing rounds with the queries: what such
+/// a read freed would otherwise stay resident until the next SQL query trims.
 pub fn after_read() {
     if !cfg!(all(target_os = "linux", target_env = "gnu")) {
         return;
