@@ -142,8 +142,12 @@ impl Writer {
         metadata: Vec<KeyValue>,
         group_rows: usize,
     ) -> Result<Self, parquet::errors::ParquetError> {
+        // Uncompressed: a page of a few features decodes its data pages without decompressing
+        // them first (Snappy was a fifth of the CPU of a street-sized bbox page; uncompressed
+        // pages served it 30 % faster, other pages about 20 %). Files grow 1.1-1.7×, and stay the
+        // smallest download beside GeoPackage and FlatGeobuf.
         let mut props = WriterProperties::builder()
-            .set_compression(Compression::SNAPPY)
+            .set_compression(Compression::UNCOMPRESSED)
             .set_statistics_enabled(EnabledStatistics::Page)
             .set_max_row_group_row_count(Some(group_rows))
             // The page row limit is checked between write batches: both at PAGE_ROWS.
