@@ -446,15 +446,7 @@ impl Page {
             .with_row_selection(candidates.clone())
             .build()?;
         // The rows the reader hands over, in order: the selected runs of the candidates.
-        let mut at = 0;
-        let mut read_rows = candidates
-            .iter()
-            .filter_map(|s| {
-                let run = at..at + s.row_count;
-                at = run.end;
-                (!s.skip).then_some(run)
-            })
-            .flatten();
+        let mut read_rows = selected_rows(candidates);
         let mut hits = Vec::new();
         for batch in reader {
             let batch = batch?;
@@ -470,6 +462,19 @@ impl Page {
         }
         Ok(hits)
     }
+}
+
+/// The rows (within their group) a selection hands over, in order.
+pub(super) fn selected_rows(selection: &RowSelection) -> impl Iterator<Item = usize> + '_ {
+    let mut at = 0;
+    selection
+        .iter()
+        .filter_map(move |s| {
+            let run = at..at + s.row_count;
+            at = run.end;
+            (!s.skip).then_some(run)
+        })
+        .flatten()
 }
 
 /// A reader of `groups` of `file` (the caller counts them as opened), for the columns in `mask`.

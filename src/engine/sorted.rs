@@ -31,7 +31,7 @@ use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, RowSelection, RowSelector};
 
-use super::direct::{BATCH_ROWS, Condition, matches, open, small_or_blocking};
+use super::direct::{BATCH_ROWS, Condition, matches, open, selected_rows, small_or_blocking};
 use super::keyset::{keys_of, rows_after};
 use super::read_count::ReadCounts;
 use super::{
@@ -260,19 +260,6 @@ impl Bounds {
             (true, false) => false,
         }
     }
-}
-
-/// The rows (within their group) a selection hands over, in order.
-fn selected_rows(selection: &RowSelection) -> impl Iterator<Item = usize> + '_ {
-    let mut at = 0;
-    selection
-        .iter()
-        .filter_map(move |s| {
-            let run = at..at + s.row_count;
-            at = run.end;
-            (!s.skip).then_some(run)
-        })
-        .flatten()
 }
 
 /// Which values of the first key `key` lie, in the page order, neither before `after` (the
