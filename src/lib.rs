@@ -125,8 +125,8 @@ async fn not_found(uri: axum::http::Uri) -> Response {
 /// How often the server looks for versions switched in by `ontsluit ingest`.
 pub const REFRESH_INTERVAL: Duration = Duration::from_secs(1);
 
-/// Serves `state` on `listener` until the process is stopped, picking up new versions as
-/// ingest writes them.
+/// Serves `state` on `listener` until the process is stopped, in a lane per core
+/// ([`http::lanes`]), picking up new versions as ingest writes them.
 pub async fn serve(listener: tokio::net::TcpListener, state: SharedState) -> std::io::Result<()> {
     let watcher = state.clone();
     // Opening a version (its footer, id index and page boxes) frees more than it keeps: about
@@ -141,18 +141,10 @@ pub async fn serve(listener: tokio::net::TcpListener, state: SharedState) -> std
             }
         }
     });
-    // Pages stream in several body chunks: without TCP_NODELAY, Nagle's algorithm and delayed
-    // ACKs stall each keep-alive request by tens of milliseconds (GDAL pages at 27 ms instead of 2).
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::warn!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    http::lanes::serve(listener, app(state), http::lanes::default_count(), shutdown).await
 }
 
 /// Reads and validates a catalog file, with the rule that needs SQL besides: a public view may

@@ -4,7 +4,7 @@ and `gebieden`, and the server's memory under load. Part of `make bench-scale`
 (benches/data/bench-scale.sh starts the server); prints every figure.
 
 usage: query_scale.py BASE_URL SERVER_PID POINTS [--sql-memory-mib N] [--sql-concurrent N]
-                      [--load-seconds S]
+                      [--load-seconds S] [--pagers N] [--sql-clients N] [--load-only]
 
 Figures:
 - first page against a deep page (same cost wanted): unfiltered, a bbox of about 1 % of the
@@ -14,7 +14,8 @@ Figures:
   overall: its pages cost about the same);
 - feature by id;
 - memory: idle RSS, then 8 clients paging through the points with limit=10000 while SQL
-  aggregates run, RSS sampled every 0.2 s.
+  aggregates run, RSS and the SQL memory reserved (`/sql/v1/status`) sampled together every
+  0.2 s; the goal is RSS within 100 MiB of idle plus the SQL memory reserved at that moment.
 """
 
 import argparse
@@ -149,12 +150,18 @@ def main():
     parser.add_argument("--sql-memory-mib", type=int, default=512)
     parser.add_argument("--sql-concurrent", type=int, default=4)
     parser.add_argument("--load-seconds", type=float, default=60)
+    parser.add_argument("--pagers", type=int, default=8, help="clients paging under load")
+    parser.add_argument("--sql-clients", type=int, default=2, help="clients running SQL")
+    parser.add_argument("--load-only", action="store_true", help="only the memory under load")
     args = parser.parse_args()
     client = Client(args.base)
     items = "/ogc/v1/collections/adressen/items"
 
     first, _ = client.json(f"{items}?limit=100")
     idle = rss_kib(args.pid)
+    if args.load_only:
+        load(args, items, idle)
+        return
     print(f"\nQueries at scale ({args.points} address points; median of 15 runs, one client):")
     version = cursor_of(next_href(first)).split(".")[0]
     deep = with_cursor(f"{items}?limit=100", f"{version}.{args.points // 2}")
@@ -199,8 +206,9 @@ def main():
 
 
 def load(args, items, idle):
-    """8 clients page through the points with limit=10000 while SQL aggregates run; RSS sampled.
-    `idle`: the server's RSS after its first page, before the queries above."""
+    """Clients page through the points with limit=10000 while SQL aggregates run; RSS and the
+    SQL memory reserved sampled. `idle`: the server's RSS after its first page, before the
+    queries above."""
     before = rss_kib(args.pid)
     stop = time.perf_counter() + args.load_seconds
     counts = {"pages": 0, "features": 0, "sql": 0, "sql_busy": 0, "sql_limit": 0, "errors": 0}
@@ -247,23 +255,30 @@ def load(args, items, idle):
             if status == 503:
                 time.sleep(0.2)
 
-    threads = [threading.Thread(target=pager) for _ in range(8)]
-    threads += [threading.Thread(target=sql) for _ in range(2)]
+    threads = [threading.Thread(target=pager) for _ in range(args.pagers)]
+    threads += [threading.Thread(target=sql) for _ in range(args.sql_clients)]
     for t in threads:
         t.start()
+    status_client = Client(args.base)
     peak, samples = idle, []
+    # The largest excess of RSS over idle plus the SQL memory reserved, and that sample.
+    worst = (float("-inf"), 0, 0)
     while any(t.is_alive() for t in threads):
+        # Reserved read on both sides of the RSS reading: the smaller, as the RSS may lag.
+        before_kib = sql_reserved_kib(status_client)
         rss = rss_kib(args.pid)
+        reserved = min(before_kib, sql_reserved_kib(status_client))
         peak = max(peak, rss)
         samples.append(rss)
+        worst = max(worst, (rss - idle - reserved, rss, reserved))
         time.sleep(0.2)
     for t in threads:
         t.join()
     after = rss_kib(args.pid)
     bound = args.sql_memory_mib * args.sql_concurrent
     print(
-        f"\nMemory under load ({args.load_seconds:.0f} s: 8 clients paging limit=10000, 2 running "
-        f"SQL aggregates; SQL memory limit {args.sql_memory_mib} MiB a query, "
+        f"\nMemory under load ({args.load_seconds:.0f} s: {args.pagers} clients paging "
+        f"limit=10000, {args.sql_clients} running SQL aggregates; SQL memory limit {args.sql_memory_mib} MiB a query, "
         f"{args.sql_concurrent} at once):"
     )
     print(
@@ -277,6 +292,21 @@ def load(args, items, idle):
         f"median under load {statistics.median(samples) // 1024} MiB, after {after // 1024} MiB; "
         f"goal: within 100 MiB of idle plus the SQL memory in use (at most {bound} MiB)"
     )
+    excess, at_rss, at_reserved = worst
+    print(
+        f"- largest RSS over idle plus the SQL memory reserved at that moment: "
+        f"{excess // 1024:+.0f} MiB (RSS {at_rss // 1024} MiB, SQL reserved "
+        f"{at_reserved // 1024} MiB; {len(samples)} samples); goal met: "
+        f"{'yes' if excess <= 100 * 1024 else 'no'}"
+    )
+
+
+def sql_reserved_kib(client):
+    """What the running SQL queries have reserved, from the server's status."""
+    status, body, _ = client.get("/sql/v1/status")
+    if status != 200:
+        raise SystemExit(f"/sql/v1/status: HTTP {status}: {body[:300]!r}")
+    return json.loads(body)["memoryReservedBytes"] // 1024
 
 
 if __name__ == "__main__":

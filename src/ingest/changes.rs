@@ -6,11 +6,12 @@
 //! the old ones read back from their Parquet file), so an unchanged feature hashes equal even
 //! when the source file around it changed.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::Float64Type;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
+use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::errors::ParquetError;
 use sha2::{Digest, Sha256};
@@ -41,13 +42,16 @@ fn summarise(
 ) -> Result<ChangeSummary, ParquetError> {
     let mut comparison = Comparison::new(previous)?;
     comparison.add(new)?;
-    Ok(comparison.finish(extent))
+    comparison.finish(extent)
 }
 
 /// A comparison fed the new rows part by part (a row group at a time); the previous version's
 /// rows are held as digests ([`OldRows`]).
 pub struct Comparison {
     previous: Option<u64>,
+    /// The previous version's data file, read again at the end for the boxes of the rows
+    /// that changed or went.
+    previous_path: Option<PathBuf>,
     old: OldRows,
     summary: ChangeSummary,
     extent: Extent,
@@ -60,12 +64,13 @@ fn id_digest(text: &str) -> u128 {
 
 impl Comparison {
     pub fn new(previous: Option<(u64, &Path)>) -> Result<Self, ParquetError> {
-        let (previous, old) = match previous {
-            Some((version, path)) => (Some(version), read_old(path)?),
-            None => (None, OldRows::default()),
+        let (previous, previous_path, old) = match previous {
+            Some((version, path)) => (Some(version), Some(path), read_old(path)?),
+            None => (None, None, OldRows::default()),
         };
         Ok(Comparison {
             previous,
+            previous_path: previous_path.map(Path::to_owned),
             old,
             summary: ChangeSummary {
                 previous,
@@ -89,9 +94,9 @@ impl Comparison {
                     self.summary.added += 1;
                     self.extent.add(new_box);
                 }
-                Some((hash, old_box)) if hash != short(hasher.hash(row)) => {
+                Some((i, hash)) if hash != short(hasher.hash(row)) => {
                     self.summary.changed += 1;
-                    self.extent.add(old_box);
+                    self.old.mark_changed(i);
                     self.extent.add(new_box);
                 }
                 Some(_) => self.summary.unchanged += 1,
@@ -101,39 +106,57 @@ impl Comparison {
     }
 
     /// The summary; `extent` is the whole new dataset's, the change extent of a first version.
-    pub fn finish(mut self, extent: Option<Bbox>) -> ChangeSummary {
-        if self.previous.is_none() {
+    /// The old boxes of changed and removed rows are read from the previous version's file
+    /// again (only its id and bbox columns), and only when there are such rows.
+    pub fn finish(mut self, extent: Option<Bbox>) -> Result<ChangeSummary, ParquetError> {
+        let Some(path) = self.previous_path.take() else {
             self.summary.extent = extent;
-            return self.summary;
-        }
-        for old_box in self.old.not_taken() {
-            self.summary.removed += 1;
-            self.extent.add(old_box);
+            return Ok(self.summary);
+        };
+        self.summary.removed = self.old.not_taken() as u64;
+        if self.summary.removed + self.summary.changed > 0 {
+            self.old.add_old_boxes(&path, &mut self.extent)?;
         }
         self.summary.extent = self.extent.0;
-        self.summary
+        Ok(self.summary)
     }
 }
 
 /// The rows of the previous version as digests, sorted by id digest in one allocation of the
-/// file's row count: 16 bytes of id, 8 of content and the box, 56 bytes a row (10 million
-/// rows: 560 MB), and a bit per row for those found again. A hash map
-/// of the same took about 73 bytes a row at its power-of-two capacity and, while it grew, held
-/// two tables at once: a re-ingest of 10 million points peaked at 2.8 GB.
+/// file's row count: 16 bytes of id and 8 of content, 24 bytes a row (10 million rows:
+/// 240 MB), and two bits per row: found again, and found changed. The old boxes, needed only
+/// for the rows that changed or went, are read from the file again at the end rather than
+/// held (with them, 56 bytes a row, a re-ingest of 10 million points peaked at 1.96 GB; a hash
+/// map of the same, at about 73 bytes a row and two tables while it grew, at 2.8 GB).
 #[derive(Default)]
 struct OldRows {
     rows: Vec<OldRow>,
-    taken: Vec<u64>,
+    taken: Bits,
+    changed: Bits,
 }
 
 #[derive(Clone, Copy)]
 struct OldRow {
-    /// The id digest as two words (a `u128` would align the row to 16 bytes, 64 in all).
+    /// The id digest as two words (a `u128` would align the row to 16 bytes, 32 in all).
     id: [u64; 2],
     /// The first 8 bytes of the content hash: a change goes unseen with odds of 2^-64.
     hash: u64,
-    /// NaN for a row without a box.
-    bbox: Bbox,
+}
+
+/// A bit per row.
+#[derive(Default)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn new(len: usize) -> Self {
+        Bits(vec![0; len.div_ceil(64)])
+    }
+    fn get(&self, i: usize) -> bool {
+        self.0[i / 64] & (1 << (i % 64)) != 0
+    }
+    fn set(&mut self, i: usize) {
+        self.0[i / 64] |= 1 << (i % 64);
+    }
 }
 
 fn words(id: u128) -> [u64; 2] {
@@ -145,38 +168,71 @@ fn short(hash: Hash) -> u64 {
 }
 
 impl OldRows {
-    /// The content hash and box of the row with this id digest, once: a second ask (a
+    /// The position and content hash of the row with this id digest, once: a second ask (a
     /// duplicate id among the new rows) finds nothing, as the new row is then an addition.
-    fn take(&mut self, id: u128) -> Option<(u64, Option<Bbox>)> {
-        let id = words(id);
-        let i = self.rows.binary_search_by_key(&id, |r| r.id).ok()?;
-        let (word, bit) = (i / 64, 1u64 << (i % 64));
-        if self.taken[word] & bit != 0 {
+    fn take(&mut self, id: u128) -> Option<(usize, u64)> {
+        let i = self.position(id)?;
+        if self.taken.get(i) {
             return None;
         }
-        self.taken[word] |= bit;
-        let row = self.rows[i];
-        Some((row.hash, widen(row.bbox)))
+        self.taken.set(i);
+        Some((i, self.rows[i].hash))
     }
 
-    /// The boxes of the rows never taken: those the new version removed.
-    fn not_taken(&self) -> impl Iterator<Item = Option<Bbox>> + '_ {
-        self.rows
+    fn position(&self, id: u128) -> Option<usize> {
+        let id = words(id);
+        self.rows.binary_search_by_key(&id, |r| r.id).ok()
+    }
+
+    fn mark_changed(&mut self, i: usize) {
+        self.changed.set(i);
+    }
+
+    /// How many rows were never taken: those the new version removed.
+    fn not_taken(&self) -> usize {
+        (0..self.rows.len()).filter(|&i| !self.taken.get(i)).count()
+    }
+
+    /// Adds to `extent` the stored box of every row that changed or was removed, read from the
+    /// version's data file.
+    fn add_old_boxes(&self, path: &Path, extent: &mut Extent) -> Result<(), ParquetError> {
+        let builder = ParquetRecordBatchReaderBuilder::try_new(open(path)?)?;
+        let roots = [ID_COLUMN, BBOX_COLUMN]
             .iter()
-            .enumerate()
-            .filter(|(i, _)| self.taken[i / 64] & (1 << (i % 64)) == 0)
-            .map(|(_, r)| widen(r.bbox))
+            .filter_map(|name| builder.schema().index_of(name).ok())
+            .collect::<Vec<_>>();
+        let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+        for batch in builder.with_projection(mask).build()? {
+            let batch: RecordBatch = batch?;
+            let (Some(ids), Some(bbox)) = (
+                batch.column_by_name(ID_COLUMN),
+                batch.column_by_name(BBOX_COLUMN),
+            ) else {
+                // A table: no boxes to add.
+                return Ok(());
+            };
+            let ids = formatter(ids.as_ref())?;
+            let boxes = read_boxes(bbox.as_ref());
+            for (row, b) in boxes.into_iter().enumerate() {
+                let Some(i) = self.position(id_digest(&ids.value(row).to_string())) else {
+                    continue;
+                };
+                if !self.taken.get(i) || self.changed.get(i) {
+                    extent.add(b);
+                }
+            }
+        }
+        Ok(())
     }
 }
 
-fn widen(b: Bbox) -> Option<Bbox> {
-    (!b[0].is_nan()).then_some(b)
+fn open(path: &Path) -> Result<std::fs::File, ParquetError> {
+    std::fs::File::open(path).map_err(|e| ParquetError::External(Box::new(e)))
 }
 
 /// Every stored row of a version as digests (see [`OldRows`]).
 fn read_old(path: &Path) -> Result<OldRows, ParquetError> {
-    let file = std::fs::File::open(path).map_err(|e| ParquetError::External(Box::new(e)))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(open(path)?)?;
     let count = usize::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
     let reader = builder.build()?;
     let mut rows = Vec::with_capacity(count);
@@ -185,31 +241,32 @@ fn read_old(path: &Path) -> Result<OldRows, ParquetError> {
         let schema = batch.schema();
         let mut ids = None;
         let mut wkb = None;
-        let mut bbox = None;
         let mut columns = Vec::new();
         for (field, array) in schema.fields().iter().zip(batch.columns()) {
             match field.name().as_str() {
                 ID_COLUMN => ids = Some(array),
                 GEOMETRY_COLUMN => wkb = Some(array),
-                BBOX_COLUMN => bbox = Some(array),
+                BBOX_COLUMN => {}
                 name => columns.push((name, array)),
             }
         }
         let ids = ids.ok_or_else(|| ParquetError::General("no id column".into()))?;
         let ids = formatter(ids.as_ref())?;
         let hasher = RowHasher::new(&columns, wkb)?;
-        let boxes = bbox.map(|b| read_boxes(b.as_ref()));
         for row in 0..batch.num_rows() {
             rows.push(OldRow {
                 id: words(id_digest(&ids.value(row).to_string())),
                 hash: short(hasher.hash(row)),
-                bbox: boxes.as_ref().and_then(|b| b[row]).unwrap_or([f64::NAN; 4]),
             });
         }
     }
     rows.sort_unstable_by_key(|r| r.id);
-    let taken = vec![0; rows.len().div_ceil(64)];
-    Ok(OldRows { rows, taken })
+    let (taken, changed) = (Bits::new(rows.len()), Bits::new(rows.len()));
+    Ok(OldRows {
+        rows,
+        taken,
+        changed,
+    })
 }
 
 pub fn read_boxes(array: &dyn Array) -> Vec<Option<Bbox>> {

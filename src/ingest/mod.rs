@@ -439,6 +439,10 @@ fn write_staged(
         |e| fail("ordering the rows", &e),
     )?;
     sort::remove_spill_files(staging.dir()).map_err(|e| fail("removing spill files", &e))?;
+    // Before the downloads, so that the previous version's digests are freed first.
+    let changes = comparison
+        .finish(stats.extent)
+        .map_err(|e| fail("comparing with the previous version", &e))?;
     let row_groups = writer.close().map_err(parquet_err)?;
     id_index::write(&staging.file_path(ID_INDEX_FILE), &mut ids)
         .map_err(|e| fail("writing the id index", &e))?;
@@ -456,7 +460,7 @@ fn write_staged(
         downloads.elapsed().as_secs_f64()
     ));
     Ok(Written {
-        changes: comparison.finish(stats.extent),
+        changes,
         head,
         stats,
         row_groups,

@@ -26,6 +26,7 @@ mod plan_cache;
 mod snapshot;
 mod spatial_index;
 pub mod trim;
+pub mod usage;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -159,20 +160,43 @@ pub struct SqlResult {
     pub permit: OwnedSemaphorePermit,
 }
 
+/// What [`SqlService::status`] reports.
+#[derive(Debug, Clone, Copy)]
+pub struct SqlStatus {
+    /// Queries holding a slot: planning, running, or sending their result.
+    pub running: usize,
+    /// Bytes reserved in the memory pools of those queries (each within its own limit).
+    pub memory_reserved_bytes: usize,
+}
+
 /// The endpoint's limits, its gate on concurrent queries, and the session state of the
 /// versions last queried.
 pub struct SqlService {
     pub limits: SqlLimits,
     gate: Arc<Semaphore>,
     snapshot: ArcSwapOption<Snapshot>,
+    /// The multi-threaded runtime the service was made on, where parallel plans run.
+    parallel_runtime: Option<tokio::runtime::Handle>,
 }
 
 impl SqlService {
     pub fn new(limits: SqlLimits) -> Self {
+        let parallel_runtime = tokio::runtime::Handle::try_current()
+            .ok()
+            .filter(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
         SqlService {
             gate: Arc::new(Semaphore::new(limits.max_concurrent)),
             limits,
             snapshot: ArcSwapOption::empty(),
+            parallel_runtime,
+        }
+    }
+
+    /// What the endpoint is doing now: queries running, and the memory they have reserved.
+    pub fn status(&self) -> SqlStatus {
+        SqlStatus {
+            running: self.limits.max_concurrent - self.gate.available_permits(),
+            memory_reserved_bytes: usage::reserved_bytes(),
         }
     }
 
@@ -212,7 +236,13 @@ impl SqlService {
             .map_err(|e| SqlError::from_datafusion(e, limits))?;
         let runtime = snapshot.runtime(limits);
         // Dropping this future on timeout drops the record-batch stream, which cancels the query.
-        let run = read_ahead(&snapshot, Arc::clone(&runtime), request, limits);
+        let run = read_ahead(
+            &snapshot,
+            Arc::clone(&runtime),
+            request,
+            limits,
+            self.parallel_runtime.as_ref(),
+        );
         let outcome = tokio::time::timeout(limits.timeout, run).await;
         // Finished, failed or cancelled: what the query freed goes back to the system.
         trim::after_query(Arc::clone(&runtime.memory_pool));
@@ -250,6 +280,7 @@ async fn read_ahead(
     runtime: Arc<RuntimeEnv>,
     request: SqlRequest,
     limits: &SqlLimits,
+    parallel_runtime: Option<&tokio::runtime::Handle>,
 ) -> Result<(SchemaRef, Vec<RecordBatch>, usize, bool), DataFusionError> {
     let state = &snapshot.state;
     // A text planned before on this snapshot skips parsing, analysis and optimisation.
@@ -299,7 +330,32 @@ async fn read_ahead(
             (schema, physical, state)
         }
     };
-    let mut stream = execute_stream(physical, task_context(state, Arc::clone(&runtime)))?;
+    let context = task_context(state, Arc::clone(&runtime));
+    let max_rows = limits.max_rows;
+    let collect = collect(physical, context, runtime, max_rows);
+    // A plan for several partitions runs them as parallel tasks: on the multi-threaded runtime,
+    // not on the serving lane's single thread ([`crate::http::lanes`]). Small, serial queries
+    // stay on the lane, where they are answered without a hand-over between threads.
+    let (batches, rows, truncated) = match parallel_runtime {
+        Some(main) if !std::ptr::eq(state, &snapshot.serial_state) => {
+            AbortOnDrop(main.spawn(collect))
+                .await
+                .map_err(|e| DataFusionError::External(Box::new(e)))??
+        }
+        _ => collect.await?,
+    };
+    Ok((schema, batches, rows, truncated))
+}
+
+/// Executes `physical` and reads its result up to one row past `max_rows`, charging the rows
+/// read to the query's memory pool.
+async fn collect(
+    physical: Arc<dyn ExecutionPlan>,
+    context: Arc<TaskContext>,
+    runtime: Arc<RuntimeEnv>,
+    max_rows: usize,
+) -> Result<(Vec<RecordBatch>, usize, bool), DataFusionError> {
+    let mut stream = execute_stream(physical, context)?;
     let reservation = MemoryConsumer::new("sql result").register(&runtime.memory_pool);
     let mut batches = Vec::new();
     let mut rows = 0;
@@ -307,7 +363,7 @@ async fn read_ahead(
     while let Some(batch) = stream.next().await {
         let batch = batch?;
         reservation.try_grow(batch.get_array_memory_size())?;
-        let room = limits.max_rows - rows;
+        let room = max_rows - rows;
         if batch.num_rows() > room {
             truncated = true;
             if room > 0 {
@@ -321,7 +377,28 @@ async fn read_ahead(
     }
     // The rest of the stream (past the row limit) is dropped here, which stops the query.
     drop(stream);
-    Ok((schema, batches, rows, truncated))
+    Ok((batches, rows, truncated))
+}
+
+/// A task that is cancelled when its handle is dropped (a query past its time limit, or whose
+/// client went away), as the future it replaces would have been.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl<T> std::future::Future for AbortOnDrop<T> {
+    type Output = Result<T, tokio::task::JoinError>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0).poll(cx)
+    }
 }
 
 /// The physical plan of a kept logical plan; one planned for one partition is kept too, and a

@@ -25,7 +25,7 @@ use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use super::plan_cache::PlanCache;
-use super::{SqlLimits, bbox_join, cooperative, functions, held, index_join, indexed_table};
+use super::{SqlLimits, bbox_join, cooperative, functions, held, index_join, indexed_table, usage};
 use crate::engine::{DatasetVersion, Engine};
 use indexed_table::IndexedTable;
 
@@ -192,12 +192,12 @@ impl Snapshot {
 }
 
 /// The pool `RuntimeEnvBuilder::with_memory_limit` makes: greedy, with the five largest
-/// consumers named in the error.
-fn memory_pool(limits: &SqlLimits) -> Arc<TrackConsumersPool<GreedyMemoryPool>> {
-    Arc::new(TrackConsumersPool::new(
+/// consumers named in the error; counted into the SQL endpoint's total ([`usage`]).
+fn memory_pool(limits: &SqlLimits) -> Arc<usage::Counted<TrackConsumersPool<GreedyMemoryPool>>> {
+    Arc::new(usage::Counted(TrackConsumersPool::new(
         GreedyMemoryPool::new(limits.memory_bytes),
         std::num::NonZeroUsize::new(5).expect("5 is not zero"),
-    ))
+    )))
 }
 
 fn runtime_builder(limits: &SqlLimits) -> RuntimeEnvBuilder {

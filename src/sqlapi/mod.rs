@@ -29,6 +29,7 @@ pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/sql/v1", get(get_query).post(post_query))
         .route("/sql/v1/tables", get(tables))
+        .route("/sql/v1/status", get(status))
 }
 
 /// `f=` wins over `Accept`; neither means JSON.
@@ -214,6 +215,24 @@ async fn respond(
         h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static(f));
     }
     Ok(response)
+}
+
+/// `GET /sql/v1/status`: queries running now and the memory they hold, against the limits (for
+/// a client deciding when to retry after a 503, and for operators).
+async fn status(State(state): State<SharedState>) -> Response {
+    let now = state.sql.status();
+    let limits = &state.sql.limits;
+    let mut response = Json(serde_json::json!({
+        "running": now.running,
+        "maxConcurrent": limits.max_concurrent,
+        "memoryReservedBytes": now.memory_reserved_bytes,
+        "memoryLimitBytesPerQuery": limits.memory_bytes,
+    }))
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// `GET /sql/v1/tables`: every queryable table with its columns, types and row count.
