@@ -414,8 +414,9 @@ Written by the load benchmark (`benches/load/run.sh`, `make bench-load`); re-run
 and commit the new table. Every server serves the same tables (ontsluit's catalog
 `benches/load/catalog.toml`; the peers get copies of ontsluit's stored data: GeoJSON for pygeoapi,
 Shapefiles with a `shptree` index for MapServer, a SpatiaLite database with R*Tree indexes for
-Datasette, the GeoParquet files for ROAPI), on loopback, each with 2 workers (ontsluit and ROAPI:
-2 Tokio worker threads; pygeoapi and Datasette: 2 gunicorn workers; MapServer: 2 FastCGI `mapserv`
+Datasette, the GeoParquet files for ROAPI), on loopback, each with 2 workers (ontsluit: 2 serving
+lanes, threads that each serve their connections, with 2 Tokio worker threads for parallel SQL;
+ROAPI: 2 Tokio worker threads; pygeoapi and Datasette: 2 gunicorn workers; MapServer: 2 FastCGI `mapserv`
 processes under lighttpd). Before timing, every request is asked of every server that serves it
 and the answers must agree (feature ids; SQL rows, floats with a tolerance). The load generator is
 `wrk` on one core (`taskset`), keep-alive, {connections} connections, {seconds} s per request kind

@@ -205,7 +205,7 @@ fi
 # --- check, time, report ---------------------------------------------------------------------
 versions=$work/versions.txt
 {
-  echo "ontsluit=$("$bin" --version | awk '{print $2}') ($bin, built $(date -u -r "$bin" '+%Y-%m-%d %H:%M UTC'); repo at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'); 2 Tokio worker threads in one process)"
+  echo "ontsluit=$("$bin" --version | awk '{print $2}') ($bin, built $(date -u -r "$bin" '+%Y-%m-%d %H:%M UTC'); repo at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'); 2 serving lanes (threads) and 2 Tokio worker threads in one process)"
   has pygeoapi && echo "pygeoapi=$("$cache/pygeoapi-venv/bin/pip" show pygeoapi | awk '/^Version/ {print $2}') (GeoJSON provider, gunicorn $("$cache/pygeoapi-venv/bin/gunicorn" --version | grep -o "[0-9][0-9.]*"), Python $("$cache/pygeoapi-venv/bin/python" -V | awk '{print $2}'))"
   has mapserver && echo "mapserver=$(mapserv -v | head -1 | awk '{print $3}') (Shapefile + shptree, FastCGI under lighttpd $(lighttpd -v | head -1 | awk '{print $1}' | cut -d/ -f2))"
   has datasette && echo "datasette=$("$cache/datasette-venv/bin/pip" show datasette | awk '/^Version/ {print $2}') (SpatiaLite $(/usr/bin/python3 -c 'import sqlite3; c=sqlite3.connect(":memory:"); c.enable_load_extension(True); c.load_extension("mod_spatialite"); print(c.execute("select spatialite_version()").fetchone()[0])'), SQLite $(/usr/bin/python3 -c 'import sqlite3; print(sqlite3.sqlite_version)'), gunicorn + uvicorn)"

@@ -6,7 +6,12 @@
 //! small tables of most queries, the thread wake-ups and the conversion were a large share of
 //! a query (`perf` on the release server under load). Here a read of at most [`INLINE_BYTES`]
 //! runs on the calling task (a `pread` from the page cache), larger ones on the blocking pool,
-//! and the footer, page index included, is parsed on the first scan and kept with the version.
+//! and the footer is the one the engine parsed when it opened the version, with the offset
+//! index (where pages start) and without the column index (pages' minima and maxima). Scans
+//! prune row groups by their statistics, not pages: rows groups hold at most 4 096 rows, and
+//! a second copy of the footer with its column index took 65 MB for 10 million points, kept
+//! as long as the version was served (`enable_page_index` is off in the SQL session, so that
+//! DataFusion does not read the index again for each scan).
 
 use std::fs::File;
 use std::ops::Range;
@@ -37,13 +42,16 @@ const INLINE_BYTES: u64 = 1 << 20;
 #[derive(Debug)]
 pub struct LocalReads {
     path: PathBuf,
+    /// The footer the engine parsed when it opened the version, if it did.
+    footer: Option<Arc<ParquetMetaData>>,
     opened: OnceLock<(Arc<File>, Arc<ParquetMetaData>)>,
 }
 
 impl LocalReads {
-    pub fn new(path: PathBuf) -> LocalReads {
+    pub fn new(path: PathBuf, footer: Option<Arc<ParquetMetaData>>) -> LocalReads {
         LocalReads {
             path,
+            footer,
             opened: OnceLock::new(),
         }
     }
@@ -53,12 +61,17 @@ impl LocalReads {
             return Ok(o.clone());
         }
         let file = File::open(&self.path)?;
-        let metadata = ParquetMetaDataReader::new()
-            .with_page_index_policy(PageIndexPolicy::Optional)
-            .parse_and_finish(&file)?;
+        let metadata = match &self.footer {
+            Some(footer) => Arc::clone(footer),
+            None => Arc::new(
+                ParquetMetaDataReader::new()
+                    .with_page_index_policy(PageIndexPolicy::Skip)
+                    .parse_and_finish(&file)?,
+            ),
+        };
         Ok(self
             .opened
-            .get_or_init(|| (Arc::new(file), Arc::new(metadata)))
+            .get_or_init(|| (Arc::new(file), metadata))
             .clone())
     }
 

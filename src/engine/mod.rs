@@ -296,16 +296,30 @@ impl Engine {
         let path = std::path::absolute(self.store.data_path(id, version))
             .map_err(|e| DataFusionError::External(Box::new(e)))?;
         let table = parquet_table(&self.ctx, &path).await?;
+        // Planning a scan collects the file's statistics into the cache every later scan (SQL
+        // ones too) reads. DataFusion reads the footer with its page index for them, 65 MB for
+        // 10 million points: better here, before the trim after opening, than in the first
+        // SQL query, on top of whatever the server is doing then.
+        if let Err(e) = table
+            .scan(&self.ctx.state(), Some(&vec![]), &[], None)
+            .await
+        {
+            tracing::warn!(dataset = %id, error = %e, "collecting the statistics of a version");
+        }
         let index_path = path.clone();
         let index = tokio::task::spawn_blocking(move || RowGroupIndex::read(&index_path))
             .await
             .map_err(|e| DataFusionError::External(Box::new(e)))?
             .map_err(|e| DataFusionError::ParquetError(Box::new(e)))?;
+        let footer = index
+            .reader_metadata
+            .as_ref()
+            .map(|m| Arc::clone(m.metadata()));
         Ok(Arc::new(DatasetVersion {
             manifest,
             table,
             index,
-            local_reads: Arc::new(local_reads::LocalReads::new(path.clone())),
+            local_reads: Arc::new(local_reads::LocalReads::new(path.clone(), footer)),
             path,
             direct: direct::Reader::default(),
         }))

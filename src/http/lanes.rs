@@ -1,11 +1,12 @@
 //! Serving connections in lanes: a thread per core, each with a single-threaded runtime that
 //! owns the connections it is given, the way nginx and actix-web serve.
 //!
-//! On Tokio's work-stealing runtime a keep-alive request of a cached document (50–60 µs in all)
-//! spent most of its time in the kernel: the worker that owned the I/O driver woke the other
-//! to steal the task, and the two traded futex wake-ups and context switches for every request
-//! (62 % of the landing page's time under `perf`). A lane never hands a connection's work to
-//! another thread: one `epoll_wait`, the read, the handler and the write, on one thread.
+//! On Tokio's work-stealing runtime a keep-alive request of a cached document (50–80 µs in all)
+//! spent most of its time in the kernel (62 % of the landing page's time under `perf`): the
+//! workers wake each other to share out ready tasks, a futex wake-up and a context switch or
+//! two per request. A lane never hands a connection's work to another thread: `epoll_wait`, the
+//! read, the handler and the write happen on one thread (the landing page went from about 24 000
+//! to 40 000 requests a second; docs/architecture.md has the figures).
 //!
 //! The accept loop deals connections to the lanes in turn. A lane's handlers run on its one
 //! thread; blocking reads go to its blocking pool as before. Work that should use every core, an
@@ -28,16 +29,15 @@ pub fn default_count() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
-/// Serves `app` on `listener` in `lanes` threads until `shutdown` completes, then lets open
+/// Serves `service` on `listener` in `lanes` threads until `shutdown` completes, then lets open
 /// connections finish their current request.
 pub async fn serve(
     listener: TcpListener,
-    app: Router,
+    service: Router,
     lanes: usize,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
-    let service = app;
     let mut senders = Vec::new();
     let mut threads = Vec::new();
     for lane in 0..lanes.max(1) {
@@ -70,7 +70,13 @@ pub async fn serve(
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::warn!(error = %e, "cannot set TCP_NODELAY");
         }
-        let tcp = tcp.into_std()?;
+        let tcp = match tcp.into_std() {
+            Ok(tcp) => tcp,
+            Err(e) => {
+                tracing::warn!(error = %e, "handing a connection to a lane");
+                continue;
+            }
+        };
         if senders[next].send(tcp).is_err() {
             return Err(std::io::Error::other("a serving lane stopped"));
         }
@@ -133,10 +139,7 @@ async fn connection(
     _open: mpsc::Sender<()>,
 ) {
     let conn = hyper::server::conn::http1::Builder::new()
-        .serve_connection(
-            TokioIo::new(tcp),
-            TowerToHyperService::new(service),
-        );
+        .serve_connection(TokioIo::new(tcp), TowerToHyperService::new(service));
     let mut conn = std::pin::pin!(conn);
     loop {
         tokio::select! {

@@ -9,9 +9,9 @@
 
 pub mod cache;
 pub mod error;
+pub mod lanes;
 pub mod link;
 pub mod lookup;
-pub mod lanes;
 pub mod media;
 pub mod negotiate;
 pub mod params;

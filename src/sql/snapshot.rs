@@ -78,9 +78,12 @@ impl Snapshot {
         previous: Option<&Snapshot>,
     ) -> Result<Snapshot, DataFusionError> {
         let runtime = runtime_builder(limits).build_arc()?;
-        let config = SessionConfig::new()
+        let mut config = SessionConfig::new()
             .with_information_schema(true)
             .with_target_partitions(2);
+        // Scans read the engine's footer, which has no column index (`engine::local_reads`);
+        // with this on, DataFusion would read the page index again for every filtered scan.
+        config.options_mut().execution.parquet.enable_page_index = false;
         let mut physical_rules = PhysicalOptimizer::new().rules;
         // Before the wrappers below: the index join replaces a nested loop join they would wrap.
         physical_rules.push(Arc::new(index_join::IndexJoinRule));
@@ -194,7 +197,7 @@ impl Snapshot {
 /// The pool `RuntimeEnvBuilder::with_memory_limit` makes: greedy, with the five largest
 /// consumers named in the error; counted into the SQL endpoint's total ([`usage`]).
 fn memory_pool(limits: &SqlLimits) -> Arc<usage::Counted<TrackConsumersPool<GreedyMemoryPool>>> {
-    Arc::new(usage::Counted(TrackConsumersPool::new(
+    Arc::new(usage::Counted::new(TrackConsumersPool::new(
         GreedyMemoryPool::new(limits.memory_bytes),
         std::num::NonZeroUsize::new(5).expect("5 is not zero"),
     )))

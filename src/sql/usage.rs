@@ -19,51 +19,65 @@ pub fn reserved_bytes() -> usize {
     RESERVED.load(Ordering::Relaxed)
 }
 
-/// A pool that adds what it grants to, and subtracts what it gets back from, [`RESERVED`].
+/// A pool that adds what it grants to, and subtracts what it gets back from, a total
+/// ([`RESERVED`] for every query's pool).
 #[derive(Debug)]
-pub struct Counted<P>(pub P);
+pub struct Counted<P> {
+    pool: P,
+    total: &'static AtomicUsize,
+}
+
+impl<P> Counted<P> {
+    /// `pool`, counted into the SQL endpoint's total.
+    pub fn new(pool: P) -> Self {
+        Counted {
+            pool,
+            total: &RESERVED,
+        }
+    }
+}
 
 impl<P: std::fmt::Display> std::fmt::Display for Counted<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+        self.pool.fmt(f)
     }
 }
 
 impl<P: MemoryPool> MemoryPool for Counted<P> {
     fn name(&self) -> &str {
-        self.0.name()
+        self.pool.name()
     }
 
     fn register(&self, consumer: &MemoryConsumer) {
-        self.0.register(consumer)
+        self.pool.register(consumer)
     }
 
     fn unregister(&self, consumer: &MemoryConsumer) {
-        self.0.unregister(consumer)
+        self.pool.unregister(consumer)
     }
 
     fn grow(&self, reservation: &MemoryReservation, additional: usize) {
-        self.0.grow(reservation, additional);
-        RESERVED.fetch_add(additional, Ordering::Relaxed);
+        self.pool.grow(reservation, additional);
+        self.total.fetch_add(additional, Ordering::Relaxed);
     }
 
     fn shrink(&self, reservation: &MemoryReservation, shrink: usize) {
-        self.0.shrink(reservation, shrink);
-        RESERVED.fetch_sub(shrink, Ordering::Relaxed);
+        self.pool.shrink(reservation, shrink);
+        self.total.fetch_sub(shrink, Ordering::Relaxed);
     }
 
     fn try_grow(&self, reservation: &MemoryReservation, additional: usize) -> Result<()> {
-        self.0.try_grow(reservation, additional)?;
-        RESERVED.fetch_add(additional, Ordering::Relaxed);
+        self.pool.try_grow(reservation, additional)?;
+        self.total.fetch_add(additional, Ordering::Relaxed);
         Ok(())
     }
 
     fn reserved(&self) -> usize {
-        self.0.reserved()
+        self.pool.reserved()
     }
 
     fn memory_limit(&self) -> MemoryLimit {
-        self.0.memory_limit()
+        self.pool.memory_limit()
     }
 }
 
@@ -76,21 +90,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_sum_follows_every_pool_and_refusals_add_nothing() {
-        let before = reserved_bytes();
-        let a: Arc<dyn MemoryPool> = Arc::new(Counted(GreedyMemoryPool::new(1000)));
-        let b: Arc<dyn MemoryPool> = Arc::new(Counted(GreedyMemoryPool::new(1000)));
-        let mut ra = MemoryConsumer::new("a").register(&a);
-        let mut rb = MemoryConsumer::new("b").register(&b);
+    fn the_total_follows_every_pool_and_refusals_add_nothing() {
+        static TOTAL: AtomicUsize = AtomicUsize::new(0);
+        let counted = |limit| -> Arc<dyn MemoryPool> {
+            Arc::new(Counted {
+                pool: GreedyMemoryPool::new(limit),
+                total: &TOTAL,
+            })
+        };
+        let (a, b) = (counted(1000), counted(1000));
+        let ra = MemoryConsumer::new("a").register(&a);
+        let rb = MemoryConsumer::new("b").register(&b);
         ra.grow(300);
         rb.try_grow(500).unwrap();
         assert!(rb.try_grow(600).is_err(), "over b's limit");
-        // Other tests run queries at the same time: compare with a floor, not exactly.
-        assert!(reserved_bytes() >= before + 800);
+        assert_eq!(TOTAL.load(Ordering::Relaxed), 800);
         ra.shrink(100);
         drop(rb);
         assert_eq!((a.reserved(), b.reserved()), (200, 0));
+        assert_eq!(TOTAL.load(Ordering::Relaxed), 200);
         drop(ra);
-        assert_eq!(a.reserved(), 0);
+        assert_eq!(TOTAL.load(Ordering::Relaxed), 0);
     }
 }

@@ -17,6 +17,7 @@ mod filter;
 mod formats;
 mod ingest;
 mod ingest_scale;
+mod lanes;
 mod ogc;
 mod pages;
 mod pruning;

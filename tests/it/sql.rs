@@ -537,11 +537,21 @@ async fn beyond_the_concurrency_cap_is_503_and_a_dropped_client_frees_its_slot()
     };
     tokio::time::sleep(Duration::from_millis(500)).await;
     // The status says why: the one slot is taken, by a query holding its cross join's input.
-    let status = client.get(format!("{base}/sql/v1/status")).send().await.unwrap();
+    let status = client
+        .get(format!("{base}/sql/v1/status"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(status.headers()["cache-control"], "no-store");
     let status: serde_json::Value = status.json().await.unwrap();
-    assert_eq!((status["running"].as_u64(), status["maxConcurrent"].as_u64()), (Some(1), Some(1)));
-    assert!(status["memoryReservedBytes"].as_u64().unwrap() > 0, "{status}");
+    assert_eq!(
+        (status["running"].as_u64(), status["maxConcurrent"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert!(
+        status["memoryReservedBytes"].as_u64().unwrap() > 0,
+        "{status}"
+    );
     assert_eq!(status["memoryLimitBytesPerQuery"], 512 * 1024 * 1024);
     let r = http_sql(&client, &base, "SELECT 1").await;
     assert_eq!(r.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
