@@ -224,6 +224,27 @@ def wrk_seconds(text):
     return value * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
 
 
+def busy_cores(seconds):
+    """Cores' worth of CPU time the machine spent busy over `seconds` (from /proc/stat)."""
+    def sample():
+        fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+        idle = fields[3] + fields[4]  # idle and iowait
+        return sum(fields) - idle, sum(fields)
+    busy0, total0 = sample()
+    time.sleep(seconds)
+    busy1, total1 = sample()
+    return (busy1 - busy0) / max(total1 - total0, 1) * os.cpu_count()
+
+
+def settle(limit=20.0):
+    """Waits until the machine is quiet (below a tenth of a core busy), at most `limit` seconds:
+    a slow server may still be working on requests of the previous run (wrk stops waiting for
+    them, the server does not), which would slow down the next server timed."""
+    deadline = time.time() + limit
+    while time.time() < deadline and busy_cores(0.3) > 0.1:
+        pass
+
+
 def run_wrk(method, url, body, html, seconds, connections, cpu):
     accept = "text/html" if html else "application/json"
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
@@ -368,6 +389,7 @@ def main():
         for server in servers_of(spec, endpoints):
             method, url, body = request_for(kind, spec, server, endpoints[server])
             html = spec.get("html", False)
+            settle()
             if args.warmup:
                 try:
                     run_wrk(method, url, body, html, args.warmup, args.connections, cpu)
@@ -420,7 +442,8 @@ ROAPI: 2 Tokio worker threads; pygeoapi and Datasette: 2 gunicorn workers; MapSe
 processes under lighttpd). Before timing, every request is asked of every server that serves it
 and the answers must agree (feature ids; SQL rows, floats with a tolerance). The load generator is
 `wrk` on one core (`taskset`), keep-alive, {connections} connections, {seconds} s per request kind
-and server after a 1 s warm-up. Responses are not compressed (wrk asks for no encoding).
+and server after a 1 s warm-up, each run started once the machine is quiet (a slow server may
+still be answering the previous run's requests). Responses are not compressed (wrk asks for no encoding).
 
 Run of {date} ({elapsed:.1f} minutes of load), command: `{command}`
 
