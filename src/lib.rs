@@ -144,7 +144,9 @@ pub async fn serve(listener: tokio::net::TcpListener, state: SharedState) -> std
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    http::lanes::serve(listener, app(state), http::lanes::default_count(), shutdown).await
+    // As many lanes as the runtime has workers (`TOKIO_WORKER_THREADS`, else one per core).
+    let lanes = tokio::runtime::Handle::current().metrics().num_workers();
+    http::lanes::serve(listener, app(state), lanes, shutdown).await
 }
 
 /// Reads and validates a catalog file, with the rule that needs SQL besides: a public view may

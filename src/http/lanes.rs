@@ -21,14 +21,6 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
-/// As many lanes as the runtime has worker threads (`TOKIO_WORKER_THREADS`, else one per core).
-pub fn default_count() -> usize {
-    std::env::var("TOKIO_WORKER_THREADS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
-}
-
 /// Serves `service` on `listener` in `lanes` threads until `shutdown` completes, then lets open
 /// connections finish their current request.
 pub async fn serve(
@@ -141,22 +133,16 @@ async fn connection(
     let conn = hyper::server::conn::http1::Builder::new()
         .serve_connection(TokioIo::new(tcp), TowerToHyperService::new(service));
     let mut conn = std::pin::pin!(conn);
-    loop {
-        tokio::select! {
-            result = conn.as_mut() => {
-                if let Err(e) = result {
-                    tracing::trace!(error = %e, "connection ended");
-                }
-                return;
+    tokio::select! {
+        result = conn.as_mut() => {
+            if let Err(e) = result {
+                tracing::trace!(error = %e, "connection ended");
             }
-            changed = stop.changed() => {
-                conn.as_mut().graceful_shutdown();
-                if changed.is_err() {
-                    // The sender is gone: nothing more will change; finish the connection.
-                    let _ = conn.as_mut().await;
-                    return;
-                }
-            }
+            return;
         }
+        // Told to stop, or the server is gone: either way, close after the current request.
+        _ = stop.changed() => {}
     }
+    conn.as_mut().graceful_shutdown();
+    let _ = conn.as_mut().await;
 }

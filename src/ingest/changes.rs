@@ -48,9 +48,8 @@ fn summarise(
 /// A comparison fed the new rows part by part (a row group at a time); the previous version's
 /// rows are held as digests ([`OldRows`]).
 pub struct Comparison {
-    previous: Option<u64>,
-    /// The previous version's data file, read again at the end for the boxes of the rows
-    /// that changed or went.
+    /// The previous version's data file (its number is in the summary), read again at the end
+    /// for the boxes of the rows that changed or went; `None` for a first version.
     previous_path: Option<PathBuf>,
     old: OldRows,
     summary: ChangeSummary,
@@ -64,16 +63,15 @@ fn id_digest(text: &str) -> u128 {
 
 impl Comparison {
     pub fn new(previous: Option<(u64, &Path)>) -> Result<Self, ParquetError> {
-        let (previous, previous_path, old) = match previous {
-            Some((version, path)) => (Some(version), Some(path), read_old(path)?),
-            None => (None, None, OldRows::default()),
+        let old = match previous {
+            Some((_, path)) => read_old(path)?,
+            None => OldRows::default(),
         };
         Ok(Comparison {
-            previous,
-            previous_path: previous_path.map(Path::to_owned),
+            previous_path: previous.map(|(_, path)| path.to_owned()),
             old,
             summary: ChangeSummary {
-                previous,
+                previous: previous.map(|(version, _)| version),
                 ..Default::default()
             },
             extent: Extent::default(),
@@ -81,7 +79,7 @@ impl Comparison {
     }
 
     pub fn add(&mut self, new: &Rows) -> Result<(), ParquetError> {
-        if self.previous.is_none() {
+        if self.previous_path.is_none() {
             self.summary.added += new.ids.len() as u64;
             return Ok(());
         }
@@ -197,23 +195,21 @@ impl OldRows {
     /// version's data file.
     fn add_old_boxes(&self, path: &Path, extent: &mut Extent) -> Result<(), ParquetError> {
         let builder = ParquetRecordBatchReaderBuilder::try_new(open(path)?)?;
-        let roots = [ID_COLUMN, BBOX_COLUMN]
-            .iter()
-            .filter_map(|name| builder.schema().index_of(name).ok())
-            .collect::<Vec<_>>();
-        let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+        let schema = builder.schema();
+        let (Ok(id), Ok(bbox)) = (schema.index_of(ID_COLUMN), schema.index_of(BBOX_COLUMN)) else {
+            // A table: no boxes to add.
+            return Ok(());
+        };
+        let mask = ProjectionMask::roots(builder.parquet_schema(), [id, bbox]);
         for batch in builder.with_projection(mask).build()? {
             let batch: RecordBatch = batch?;
-            let (Some(ids), Some(bbox)) = (
-                batch.column_by_name(ID_COLUMN),
-                batch.column_by_name(BBOX_COLUMN),
-            ) else {
-                // A table: no boxes to add.
-                return Ok(());
-            };
-            let ids = formatter(ids.as_ref())?;
-            let boxes = read_boxes(bbox.as_ref());
-            for (row, b) in boxes.into_iter().enumerate() {
+            // The projection keeps the file's column order, whichever comes first.
+            let column = |name| batch.column_by_name(name).expect("projected");
+            let ids = formatter(column(ID_COLUMN).as_ref())?;
+            for (row, b) in read_boxes(column(BBOX_COLUMN).as_ref())
+                .into_iter()
+                .enumerate()
+            {
                 let Some(i) = self.position(id_digest(&ids.value(row).to_string())) else {
                     continue;
                 };

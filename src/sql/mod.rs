@@ -330,9 +330,7 @@ async fn read_ahead(
             (schema, physical, state)
         }
     };
-    let context = task_context(state, Arc::clone(&runtime));
-    let max_rows = limits.max_rows;
-    let collect = collect(physical, context, runtime, max_rows);
+    let collect = collect(physical, task_context(state, runtime), limits.max_rows);
     // A plan for several partitions runs them as parallel tasks: on the multi-threaded runtime,
     // not on the serving lane's single thread ([`crate::http::lanes`]). Small, serial queries
     // stay on the lane, where they are answered without a hand-over between threads.
@@ -352,11 +350,11 @@ async fn read_ahead(
 async fn collect(
     physical: Arc<dyn ExecutionPlan>,
     context: Arc<TaskContext>,
-    runtime: Arc<RuntimeEnv>,
     max_rows: usize,
 ) -> Result<(Vec<RecordBatch>, usize, bool), DataFusionError> {
+    let pool = Arc::clone(context.memory_pool());
     let mut stream = execute_stream(physical, context)?;
-    let reservation = MemoryConsumer::new("sql result").register(&runtime.memory_pool);
+    let reservation = MemoryConsumer::new("sql result").register(&pool);
     let mut batches = Vec::new();
     let mut rows = 0;
     let mut truncated = false;
