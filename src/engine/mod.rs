@@ -13,12 +13,14 @@
 pub mod accent;
 mod direct;
 pub mod filter;
+mod indexed;
 pub mod keyset;
 pub mod local_reads;
 pub mod locate;
 mod pages;
 mod read_count;
 mod row_groups;
+mod rows_at;
 mod sorted;
 pub mod spatial;
 mod st_intersects_bbox;
@@ -153,6 +155,10 @@ pub struct ItemsQuery {
     /// Where a sorted page starts (a keyset cursor): the sort key values and the id of the row
     /// before it ([`keyset`]). Sorted pages only; a page in stored order ignores it.
     pub after: Option<Vec<datafusion::common::ScalarValue>>,
+    /// With `after`: the rows of the result up to and including that row, as the cursor
+    /// counted them. An unfiltered page sorted on one column goes straight there through the
+    /// column's sort index, after checking that the row there is the one `after` names.
+    pub position: Option<u64>,
     /// Rows of the (filtered) result to skip, from `start` or `after` on.
     pub offset: u64,
     /// Rows to return.
@@ -386,6 +392,9 @@ impl Engine {
     /// planned with DataFusion, and goes on after its cursor's key ([`keyset`]).
     pub async fn items(&self, v: &DatasetVersion, q: &ItemsQuery) -> Result<Items, EngineError> {
         if let Some(items) = direct::items(self, v, q).await? {
+            return Ok(items);
+        }
+        if let Some(items) = indexed::items(v, q).await? {
             return Ok(items);
         }
         if let Some(items) = sorted::items(self, v, q).await? {

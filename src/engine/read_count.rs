@@ -1,4 +1,5 @@
-//! What the direct reader has read of a version's file: row groups opened and bytes fetched.
+//! What the direct reader has read of a version's file: row groups opened, bytes fetched and
+//! pages read through a sort index.
 //!
 //! Counted on the file itself (a `ChunkReader` around it), so the figures are what left the disk
 //! cache, not what the reader meant to read: the tests prove with them that a small box reads a
@@ -17,6 +18,7 @@ use parquet::file::reader::{ChunkReader, Length};
 pub struct ReadCounts {
     groups: Arc<AtomicU64>,
     bytes: Arc<AtomicU64>,
+    indexed: Arc<AtomicU64>,
 }
 
 /// A snapshot of [`ReadCounts`].
@@ -24,6 +26,8 @@ pub struct ReadCounts {
 pub struct Reads {
     pub row_groups: u64,
     pub bytes: u64,
+    /// Sorted pages read through a sort index (`engine::indexed`).
+    pub indexed_pages: u64,
 }
 
 impl ReadCounts {
@@ -31,7 +35,13 @@ impl ReadCounts {
         Reads {
             row_groups: self.groups.load(Ordering::Relaxed),
             bytes: self.bytes.load(Ordering::Relaxed),
+            indexed_pages: self.indexed.load(Ordering::Relaxed),
         }
+    }
+
+    /// Notes a sorted page read through a sort index.
+    pub fn indexed_page(&self) {
+        self.indexed.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Notes `n` row groups opened.

@@ -34,6 +34,7 @@ use parquet::arrow::arrow_reader::{ArrowReaderMetadata, RowSelection, RowSelecto
 use super::direct::{BATCH_ROWS, Condition, matches, open, selected_rows, small_or_blocking};
 use super::keyset::{keys_of, rows_after};
 use super::read_count::ReadCounts;
+use super::rows_at::rows_at;
 use super::{
     DatasetVersion, Engine, EngineError, Items, ItemsQuery, Selection, output_columns, selection,
 };
@@ -515,59 +516,32 @@ impl Read {
         file: &super::read_count::CountedFile,
         keyed: &RecordBatch,
     ) -> Result<RecordBatch, DataFusionError> {
-        let n = keyed.num_rows();
-        if n == 0 {
-            return self.empty_output();
-        }
-        let group = keyed
-            .column(self.key_names.len())
-            .as_any()
-            .downcast_ref::<UInt32Array>()
-            .expect("group column");
-        let row = keyed
-            .column(self.key_names.len() + 1)
-            .as_any()
-            .downcast_ref::<UInt32Array>()
-            .expect("row column");
-        let mut positions: Vec<(u32, u32)> =
-            (0..n).map(|i| (group.value(i), row.value(i))).collect();
-        positions.sort_unstable();
-        let mut roots = self.out_roots.clone();
-        roots.sort_unstable();
-        let mask = ProjectionMask::roots(self.metadata.parquet_schema(), roots.iter().copied());
-        let mut batches = Vec::new();
-        for chunk in positions.chunk_by(|a, b| a.0 == b.0) {
-            let g = chunk[0].0 as usize;
-            let chosen = RowSelection::from_consecutive_ranges(
-                chunk.iter().map(|(_, r)| *r as usize..*r as usize + 1),
-                self.group_rows[g],
-            );
-            self.counts.opened(1);
-            for batch in open(file, &self.metadata, vec![g], mask.clone(), BATCH_ROWS)?
-                .with_row_selection(chosen)
-                .build()?
-            {
-                batches.push(batch?);
-            }
-        }
-        let stored = concat_batches(&batches[0].schema(), &batches)?;
-        // Back from stored order to the page's, and from file order to the output's columns.
-        let order = UInt64Array::from_iter_values((0..n).map(|i| {
-            positions
-                .binary_search(&(group.value(i), row.value(i)))
-                .expect("a read position") as u64
-        }));
-        let columns: Vec<usize> = self
-            .out_roots
+        let column = |i: usize| {
+            keyed
+                .column(i)
+                .as_any()
+                .downcast_ref::<UInt32Array>()
+                .expect("a place column")
+                .clone()
+        };
+        let (group, row) = (
+            column(self.key_names.len()),
+            column(self.key_names.len() + 1),
+        );
+        let places: Vec<(u32, u32)> = group
+            .values()
             .iter()
-            .map(|r| roots.binary_search(r).expect("a projected root"))
+            .copied()
+            .zip(row.values().iter().copied())
             .collect();
-        let output = self.output_schema()?;
-        let picked = columns
-            .iter()
-            .map(|c| take(stored.column(*c).as_ref(), &order, None))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(RecordBatch::try_new(output, picked)?)
+        rows_at(
+            file,
+            &self.counts,
+            &self.metadata,
+            &self.group_rows,
+            &places,
+            &self.out_roots,
+        )
     }
 
     fn output_schema(&self) -> Result<SchemaRef, DataFusionError> {

@@ -21,6 +21,7 @@ mod hilbert;
 mod ogr;
 mod prepare;
 mod sort;
+mod sort_indexes;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -449,9 +450,16 @@ fn write_staged(
     drop(ids);
     let (bytes, sha) = file_digest(&path).map_err(|e| fail(&path.display().to_string(), &e))?;
     log(&format!(
-        "GeoParquet written in {:.2} s ({} rows, {row_groups} row groups); writing downloads",
+        "GeoParquet written in {:.2} s ({} rows, {row_groups} row groups); writing sort indexes and downloads",
         started.elapsed().as_secs_f64(),
         stats.rows
+    ));
+    let indexing = Instant::now();
+    let sort_indexes = sort_indexes::write(&path, staging.dir())
+        .map_err(|e| fail("writing the sort indexes", &e))?;
+    log(&format!(
+        "{sort_indexes} sort indexes written in {:.2} s",
+        indexing.elapsed().as_secs_f64()
     ));
     let downloads = Instant::now();
     let files = write_downloads(ds, &head, &stats, staging)?;

@@ -16,6 +16,7 @@ use crate::http::negotiate::Lang;
 use crate::http::params::QueryParams;
 use crate::http::{AppState, SharedState};
 use crate::store::layout::{BBOX_COLUMN, GEOMETRY_COLUMN, ID_COLUMN};
+use crate::store::sort_index;
 
 /// What the schema documents are offered as.
 const SCHEMAS: &[Format] = &[Format::JsonSchema];
@@ -52,15 +53,7 @@ fn json_type(dt: &DataType) -> Value {
 pub fn sortable_columns(v: &DatasetVersion) -> Vec<String> {
     columns(v)
         .into_iter()
-        .filter(|(_, dt)| {
-            !matches!(
-                dt,
-                DataType::Binary
-                    | DataType::BinaryView
-                    | DataType::LargeBinary
-                    | DataType::Struct(_)
-            )
-        })
+        .filter(|(_, dt)| sort_index::sortable(dt))
         .map(|(n, _)| n)
         .collect()
 }

@@ -149,6 +149,10 @@ impl ItemsRequest {
                 Some(c) if c.start.is_none() && after.is_none() => c.offset,
                 _ => 0,
             },
+            position: cursor
+                .as_ref()
+                .filter(|_| after.is_some())
+                .map(|c| c.offset),
             after,
             limit: limit + 1,
         };

@@ -26,6 +26,10 @@ pub fn bbox_fields() -> Fields {
 pub const DATA_FILE: &str = "data.parquet";
 /// A version's id index: id hash → (row group, row), sorted (see `store::id_index`).
 pub const ID_INDEX_FILE: &str = "ids.idx";
+/// A version's sort index on the column at `root` of its data file (see `store::sort_index`).
+pub fn sort_index_file(root: usize) -> String {
+    format!("sort-{root}.idx")
+}
 /// A version's manifest.
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// A dataset's pointer to its current version.
@@ -37,7 +41,7 @@ pub const FLATGEOBUF_FILE: &str = "data.fgb";
 
 /// Part of every ingest checksum: bumped when the stored layout changes, so that every dataset
 /// re-ingests.
-pub const FORMAT_VERSION: &str = "ontsluit-geoparquet-6";
+pub const FORMAT_VERSION: &str = "ontsluit-geoparquet-7";
 
 /// Row groups hold about this many bytes of geometry, and between these bounds of rows: small
 /// enough that a bbox query skips most of a dataset, large enough to compress well.

@@ -6,6 +6,7 @@
 //! {dataset}/v000007/data.parquet GeoParquet 1.1 (or plain Parquet for tables)
 //! {dataset}/v000007/manifest.json
 //! {dataset}/v000007/ids.idx      feature id → row group and row (`id_index`)
+//! {dataset}/v000007/sort-3.idx   stored rows in the order of column 3 (`sort_index`)
 //! {dataset}/.staging-*/          a version being written; never read
 //! ```
 //! Invariants: a version directory is complete before it gets its final name (rename is atomic),
@@ -15,6 +16,7 @@
 pub mod id_index;
 pub mod layout;
 mod manifest;
+pub mod sort_index;
 
 use std::fs;
 use std::io::Write;

@@ -118,6 +118,8 @@ async fn keyset_pages_visit_the_sorted_selection_once_in_order() {
                 after: after
                     .as_deref()
                     .map(|text| keyset::decode(text, &key_types).unwrap()),
+                // The count of rows up to the key, as a cursor carries it.
+                position: after.is_some().then_some(seen.len() as u64),
                 limit,
                 ..base.clone()
             };
@@ -127,6 +129,11 @@ async fn keyset_pages_visit_the_sorted_selection_once_in_order() {
             assert!(
                 read.bytes > before.bytes,
                 "{what}: the page is read directly, not planned"
+            );
+            assert_eq!(
+                read.indexed_pages - before.indexed_pages,
+                u64::from(i < 2),
+                "{what}: only unfiltered pages on one key are read through its sort index"
             );
             let keys = page.keys.clone().expect("a sorted page has keys");
             let rows = concat_batches(
@@ -180,6 +187,78 @@ async fn keyset_pages_visit_the_sorted_selection_once_in_order() {
     }
 }
 
+/// A keyset cursor whose count does not lead to its key (made by hand, or counted under other
+/// conditions) is not trusted: the page goes on after the key, as without a sort index.
+#[tokio::test]
+async fn a_keyset_position_that_does_not_match_its_key_is_not_trusted() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = repo_state(dir.path(), &["laadpunten"]).await;
+    let v = state
+        .engine
+        .current(&DatasetId::parse("laadpunten").unwrap())
+        .unwrap();
+    let sort = vec![("priceKwh".to_owned(), false)];
+    let base = ItemsQuery {
+        sort: sort.clone(),
+        limit: 50,
+        ..Default::default()
+    };
+    let first = planned(
+        &state,
+        &v,
+        &ItemsQuery {
+            offset: 0,
+            limit: 4000,
+            ..base.clone()
+        },
+    )
+    .await;
+    let key_types: Vec<_> = keyset::keys_of(&sort)
+        .into_iter()
+        .map(|k| v.schema().field_with_name(k).unwrap().data_type().clone())
+        .collect();
+    // Row 3 000 (0-based 2 999) lies in the prices, after the nulls.
+    let keys = first
+        .project(&[first.schema().index_of("priceKwh").unwrap(), 0])
+        .unwrap();
+    let after = keyset::decode(&keyset::encode(&keys, 2_999).unwrap(), &key_types).unwrap();
+    let expected = planned(
+        &state,
+        &v,
+        &ItemsQuery {
+            offset: 3_000,
+            ..base.clone()
+        },
+    )
+    .await;
+    for (position, indexed) in [(3_000, true), (2_990, false), (4_000, false), (0, false)] {
+        let before = v.direct_reads();
+        let page = state
+            .engine
+            .items(
+                &v,
+                &ItemsQuery {
+                    after: Some(after.clone()),
+                    position: Some(position),
+                    ..base.clone()
+                },
+            )
+            .await
+            .unwrap();
+        let rows = concat_batches(
+            &page.stream.schema(),
+            &page.stream.try_collect::<Vec<_>>().await.unwrap(),
+        )
+        .unwrap();
+        assert_eq!(rows, expected, "position {position}");
+        assert_eq!(
+            v.direct_reads().indexed_pages - before.indexed_pages,
+            u64::from(indexed),
+            "position {position}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn next_links_of_sorted_pages_carry_the_last_key() {
     let dir = tempfile::tempdir().unwrap();
@@ -219,6 +298,35 @@ async fn next_links_of_sorted_pages_carry_the_last_key() {
         };
         assert!(in_order, "{:?} before {:?}", key(&pair[0]), key(&pair[1]));
     }
+
+    // On one key, unfiltered, every page after the first goes through the key's sort index
+    // (the cursor's count leads to its key), and the features come in the planned order.
+    let v = state
+        .engine
+        .current(&DatasetId::parse("laadpunten").unwrap())
+        .unwrap();
+    let before = v.direct_reads().indexed_pages;
+    let (features, pages) = all_pages(
+        &state,
+        "/ogc/v1/collections/laadpunten/items?limit=1000&sortby=-maxPowerKw",
+    )
+    .await;
+    assert_eq!(v.direct_reads().indexed_pages - before, pages as u64);
+    let planned_ids = ids(&planned(
+        &state,
+        &v,
+        &ItemsQuery {
+            sort: vec![("maxPowerKw".to_owned(), false)],
+            limit: 10_000,
+            ..Default::default()
+        },
+    )
+    .await);
+    let paged_ids: Vec<String> = features
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(paged_ids, planned_ids);
 
     // A key cursor under another sortby, or one that is not ours, is a clear 400.
     let cursor = cursor.to_owned();
