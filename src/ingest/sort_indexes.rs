@@ -1,12 +1,11 @@
 //! A sort index per sortable column (`store::sort_index`), written from the version's finished
-//! data file: one column read at a time, so that memory holds one column and the id ranks.
+//! data file: each thread holds one column at a time, besides the ids' ranks that all share.
 
 use std::fs::File;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use arrow::array::{Array, ArrayRef};
-use arrow::compute::concat;
+use arrow::array::ArrayRef;
 use arrow::datatypes::DataType;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -14,60 +13,75 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use crate::store::layout::{BBOX_COLUMN, GEOMETRY_COLUMN, ID_COLUMN, sort_index_file};
 use crate::store::sort_index;
 
-/// Rows per batch while a column is read whole.
-const BATCH_ROWS: usize = 64 * 1024;
+type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// Writes the sort indexes of the data file `data` into `dir`; the number written.
-pub fn write(data: &Path, dir: &Path) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+/// Writes the sort indexes of the data file `data` into `dir`; the number written. Columns are
+/// indexed on as many threads as there are cores, each holding one column at a time.
+pub fn write(data: &Path, dir: &Path) -> Result<usize, Error> {
     let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(data)?)?;
     let schema = builder.schema().clone();
     let rows = builder.metadata().file_metadata().num_rows() as usize;
+    drop(builder);
     if rows > u32::MAX as usize {
         return Ok(0);
     }
     let Ok(id_root) = schema.index_of(ID_COLUMN) else {
         return Ok(0);
     };
-    let ranks =
-        sort_index::id_ranks(column(data, id_root, schema.field(id_root).data_type())?.as_ref())?;
-    let mut written = 0;
-    for (root, field) in schema.fields().iter().enumerate() {
-        let name = field.name();
-        if name == GEOMETRY_COLUMN
-            || name == BBOX_COLUMN
-            || !sort_index::sortable(field.data_type())
-        {
-            continue;
-        }
-        let key = column(data, root, field.data_type())?;
+    let ranks = sort_index::id_ranks(
+        column(data, id_root, schema.field(id_root).data_type(), rows)?.as_ref(),
+    )?;
+    let columns: Vec<(usize, &DataType)> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| {
+            f.name() != GEOMETRY_COLUMN
+                && f.name() != BBOX_COLUMN
+                && sort_index::sortable(f.data_type())
+        })
+        .map(|(root, f)| (root, f.data_type()))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let index_one = |(root, data_type): (usize, &DataType)| -> Result<(), Error> {
+        let key = column(data, root, data_type, rows)?;
         let (order, starts) = sort_index::order(key.as_ref(), &ranks)?;
         drop(key);
         sort_index::write(&dir.join(sort_index_file(root)), &order, &starts)?;
-        written += 1;
-    }
-    Ok(written)
+        Ok(())
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(columns.len().max(1));
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| -> Result<(), Error> {
+                    while let Some(c) = columns.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        index_one(*c)?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .try_for_each(|w| w.join().expect("a sort index worker panicked"))
+    })?;
+    Ok(columns.len())
 }
 
-/// Column `root` of the whole file, in stored order.
-fn column(
-    data: &Path,
-    root: usize,
-    data_type: &DataType,
-) -> Result<ArrayRef, Box<dyn std::error::Error + Send + Sync>> {
+/// Column `root` of the whole file, in stored order: one batch, so that it is built in place
+/// rather than concatenated from parts.
+fn column(data: &Path, root: usize, data_type: &DataType, rows: usize) -> Result<ArrayRef, Error> {
     let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(data)?)?;
     let mask = ProjectionMask::roots(builder.parquet_schema(), [root]);
-    let reader = builder
+    let mut reader = builder
         .with_projection(mask)
-        .with_batch_size(BATCH_ROWS)
+        .with_batch_size(rows.max(1))
         .build()?;
-    let mut parts: Vec<ArrayRef> = Vec::new();
-    for batch in reader {
-        parts.push(batch?.column(0).clone());
-    }
-    let refs: Vec<&dyn Array> = parts.iter().map(Arc::as_ref).collect();
-    Ok(match refs.len() {
-        0 => arrow::array::new_empty_array(data_type),
-        1 => parts[0].clone(),
-        _ => concat(&refs)?,
+    Ok(match reader.next() {
+        Some(batch) => batch?.column(0).clone(),
+        None => arrow::array::new_empty_array(data_type),
     })
 }

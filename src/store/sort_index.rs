@@ -275,7 +275,7 @@ mod tests {
         let keys: Vec<Option<&str>> = (0..n)
             .map(|i| match i % 7 {
                 0 => None,
-                1 | 2 | 3 => Some("woonplaats"),
+                1..=3 => Some("woonplaats"),
                 _ if i % 1000 == 5 => Some("a"),
                 _ => Some(["b", "c", "d", "e", "f"][(i * 31 % 97) % 5]),
             })

@@ -1,11 +1,13 @@
 //! The streamed ingest: limits small enough to force many chunks and spilled sorted runs must
 //! store the version that one run held in memory stores: the same ids in the same order in the
-//! same row groups (the same data file, byte for byte) and the same id index.
+//! same row groups (the same data file, byte for byte) and the same id and sort indexes.
 
 use ontsluit::catalog::DatasetId;
 use ontsluit::ingest::{self, Limits, Outcome};
 use ontsluit::store::Store;
-use ontsluit::store::layout::{DATA_FILE, ID_INDEX_FILE};
+use ontsluit::store::layout::{
+    BBOX_COLUMN, DATA_FILE, GEOMETRY_COLUMN, ID_INDEX_FILE, sort_index_file,
+};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 
 use crate::common::*;
@@ -80,6 +82,22 @@ fn spilled_runs_store_the_same_version_as_one_run_in_memory() {
         )
         .unwrap();
         assert_eq!(reader.metadata().num_row_groups(), row_groups, "{id}");
+        // A sort index for every sortable column (the id and properties), none for the geometry
+        // and its box; the same whether the rows were spilled or not.
+        let schema = parquet::arrow::parquet_to_arrow_schema(
+            reader.metadata().file_metadata().schema_descr(),
+            None,
+        )
+        .unwrap();
+        for (root, field) in schema.fields().iter().enumerate() {
+            let name = sort_index_file(root);
+            let exists = whole.file_path(&did, 1, &name).exists();
+            let spatial = [GEOMETRY_COLUMN, BBOX_COLUMN].contains(&field.name().as_str());
+            assert_eq!(exists, !spatial, "{id}: {name} of {}", field.name());
+            if exists {
+                assert_eq!(file(&whole, &name), file(&spilled, &name), "{id}: {name}");
+            }
+        }
     }
 }
 
