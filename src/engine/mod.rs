@@ -388,8 +388,10 @@ impl Engine {
     }
 
     /// Streams one page of features: id, properties, geometry (no bbox column). A page in
-    /// stored order is read straight from the Parquet file ([`direct`]); a sorted one is
-    /// planned with DataFusion, and goes on after its cursor's key ([`keyset`]).
+    /// stored order is read straight from the Parquet file ([`direct`]); a sorted one through
+    /// its column's sort index ([`indexed`]) or straight from the file in two steps
+    /// ([`sorted`]), going on after its cursor's key ([`keyset`]); what neither reads (very
+    /// large reads, conditions without columns) is planned with DataFusion.
     pub async fn items(&self, v: &DatasetVersion, q: &ItemsQuery) -> Result<Items, EngineError> {
         if let Some(items) = direct::items(self, v, q).await? {
             return Ok(items);

@@ -12,6 +12,10 @@
 //! that follows the stored (Hilbert) order, such as a postcode, then reads a few groups; one that
 //! does not reads its key columns of every group, not the whole rows.
 //!
+//! Unfiltered pages on one column are read through that column's sort index instead
+//! ([`super::indexed`]); this reader takes filtered pages, sorts on several columns, and pages
+//! whose cursor the index does not confirm.
+//!
 //! The rows and their order are those of [`super::Engine::planned_items`] (tested against it):
 //! keys ascending with nulls last or descending with nulls first, then the id ascending.
 
