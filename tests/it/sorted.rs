@@ -1,15 +1,17 @@
 //! Sorted pages by keyset: each page goes on after the sort key and id of the last row before
 //! it (`ItemsQuery::after`), carried as cursor text. On real data with ties and nulls, paging
 //! that way visits the whole sorted selection exactly once, in order, and every page equals the
-//! page at the same offset; over HTTP the `next` links carry the key.
+//! page at the same offset; over HTTP the `next` links carry the key. Unfiltered pages on one
+//! column go through its sort index when the cursor's count leads to its key.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use arrow::compute::concat_batches;
 use futures::TryStreamExt;
 use ontsluit::catalog::DatasetId;
-use ontsluit::engine::{DatasetVersion, ItemsQuery, keyset};
+use ontsluit::engine::{DatasetVersion, Items, ItemsQuery, keyset};
 use serde_json::Value;
 
 use crate::common::*;
@@ -31,14 +33,26 @@ async fn planned(state: &ontsluit::SharedState, v: &DatasetVersion, q: &ItemsQue
     concat_batches(&schema, &stream.try_collect::<Vec<_>>().await.unwrap()).unwrap()
 }
 
-#[tokio::test]
-async fn keyset_pages_visit_the_sorted_selection_once_in_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let state = repo_state(dir.path(), &["laadpunten"]).await;
+/// A state serving the charging points, and their current version.
+async fn charging_points(dir: &std::path::Path) -> (ontsluit::SharedState, Arc<DatasetVersion>) {
+    let state = repo_state(dir, &["laadpunten"]).await;
     let v = state
         .engine
         .current(&DatasetId::parse("laadpunten").unwrap())
         .unwrap();
+    (state, v)
+}
+
+/// A page's rows, as one batch.
+async fn rows_of(page: Items) -> RecordBatch {
+    let schema = page.stream.schema();
+    concat_batches(&schema, &page.stream.try_collect::<Vec<_>>().await.unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn keyset_pages_visit_the_sorted_selection_once_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, v) = charging_points(dir.path()).await;
     let schema = v.schema();
     let utrecht = ontsluit::engine::filter::to_expr(
         &cql2::parse_text("gemeente = 'Utrecht'").unwrap(),
@@ -136,11 +150,7 @@ async fn keyset_pages_visit_the_sorted_selection_once_in_order() {
                 "{what}: only unfiltered pages on one key are read through its sort index"
             );
             let keys = page.keys.clone().expect("a sorted page has keys");
-            let rows = concat_batches(
-                &page.stream.schema(),
-                &page.stream.try_collect::<Vec<_>>().await.unwrap(),
-            )
-            .unwrap();
+            let rows = rows_of(page).await;
             assert_eq!(
                 keys.num_rows(),
                 rows.num_rows(),
@@ -178,11 +188,7 @@ async fn keyset_pages_visit_the_sorted_selection_once_in_order() {
             ..base.clone()
         };
         let page = state.engine.items(&v, &q).await.unwrap();
-        let rows = concat_batches(
-            &page.stream.schema(),
-            &page.stream.try_collect::<Vec<_>>().await.unwrap(),
-        )
-        .unwrap();
+        let rows = rows_of(page).await;
         assert_eq!(rows, planned(&state, &v, &q).await, "{what}: by offset");
     }
 }
@@ -192,11 +198,7 @@ async fn keyset_pages_visit_the_sorted_selection_once_in_order() {
 #[tokio::test]
 async fn a_keyset_position_that_does_not_match_its_key_is_not_trusted() {
     let dir = tempfile::tempdir().unwrap();
-    let state = repo_state(dir.path(), &["laadpunten"]).await;
-    let v = state
-        .engine
-        .current(&DatasetId::parse("laadpunten").unwrap())
-        .unwrap();
+    let (state, v) = charging_points(dir.path()).await;
     let sort = vec![("priceKwh".to_owned(), false)];
     let base = ItemsQuery {
         sort: sort.clone(),
@@ -245,11 +247,7 @@ async fn a_keyset_position_that_does_not_match_its_key_is_not_trusted() {
             )
             .await
             .unwrap();
-        let rows = concat_batches(
-            &page.stream.schema(),
-            &page.stream.try_collect::<Vec<_>>().await.unwrap(),
-        )
-        .unwrap();
+        let rows = rows_of(page).await;
         assert_eq!(rows, expected, "position {position}");
         assert_eq!(
             v.direct_reads().indexed_pages - before.indexed_pages,
@@ -262,7 +260,7 @@ async fn a_keyset_position_that_does_not_match_its_key_is_not_trusted() {
 #[tokio::test]
 async fn next_links_of_sorted_pages_carry_the_last_key() {
     let dir = tempfile::tempdir().unwrap();
-    let state = repo_state(dir.path(), &["laadpunten"]).await;
+    let (state, v) = charging_points(dir.path()).await;
     let first = "/ogc/v1/collections/laadpunten/items?limit=1000&sortby=-priceKwh,name\
                  &properties=priceKwh,name";
     let page = get(&state, first).await.json();
@@ -301,10 +299,6 @@ async fn next_links_of_sorted_pages_carry_the_last_key() {
 
     // On one key, unfiltered, every page after the first goes through the key's sort index
     // (the cursor's count leads to its key), and the features come in the planned order.
-    let v = state
-        .engine
-        .current(&DatasetId::parse("laadpunten").unwrap())
-        .unwrap();
     let before = v.direct_reads().indexed_pages;
     let (features, pages) = all_pages(
         &state,
