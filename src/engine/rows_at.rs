@@ -7,13 +7,13 @@ use arrow::array::{RecordBatch, UInt64Array};
 use arrow::compute::{concat_batches, take};
 use datafusion::error::DataFusionError;
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{ArrowReaderMetadata, RowSelection};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, RowSelection, RowSelector};
 
 use super::direct::{BATCH_ROWS, open};
 use super::read_count::{CountedFile, ReadCounts};
 
 /// The columns `roots` (file columns, in the order wanted; repeats allowed) of the rows at
-/// `places`, in the order of `places`. Each row group is opened once, for its rows alone.
+/// `places`, in the order of `places`, read by one reader over the row groups they lie in.
 pub(super) fn rows_at(
     file: &CountedFile,
     counts: &ReadCounts,
@@ -33,20 +33,35 @@ pub(super) fn rows_at(
     read_roots.sort_unstable();
     read_roots.dedup();
     let mask = ProjectionMask::roots(metadata.parquet_schema(), read_roots.iter().copied());
-    let mut batches = Vec::new();
+    // One reader over every group the page touches, selecting its rows: the column readers
+    // are made once, not once per group.
+    let groups: Vec<usize> = stored
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|chunk| chunk[0].0 as usize)
+        .collect();
+    let mut selectors = Vec::with_capacity(2 * stored.len() + groups.len());
     for chunk in stored.chunk_by(|a, b| a.0 == b.0) {
-        let g = chunk[0].0 as usize;
-        let chosen = RowSelection::from_consecutive_ranges(
-            chunk.iter().map(|(_, r)| *r as usize..*r as usize + 1),
-            group_rows[g],
-        );
-        counts.opened(1);
-        for batch in open(file, metadata, vec![g], mask.clone(), BATCH_ROWS)?
-            .with_row_selection(chosen)
-            .build()?
-        {
-            batches.push(batch?);
+        let mut at = 0;
+        for (_, r) in chunk {
+            let r = *r as usize;
+            if r > at {
+                selectors.push(RowSelector::skip(r - at));
+            }
+            selectors.push(RowSelector::select(1));
+            at = r + 1;
         }
+        let rows = group_rows[chunk[0].0 as usize];
+        if rows > at {
+            selectors.push(RowSelector::skip(rows - at));
+        }
+    }
+    counts.opened(groups.len());
+    let mut batches = Vec::new();
+    for batch in open(file, metadata, groups, mask, BATCH_ROWS)?
+        .with_row_selection(RowSelection::from(selectors))
+        .build()?
+    {
+        batches.push(batch?);
     }
     let read = concat_batches(&batches[0].schema(), &batches)?;
     // Back from stored order to the caller's, and from file order to the wanted columns.
