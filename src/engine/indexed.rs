@@ -42,8 +42,7 @@ pub async fn items(v: &DatasetVersion, q: &ItemsQuery) -> Result<Option<Items>, 
     let schema = metadata.schema().clone();
     let index_of = |name: &str| schema.index_of(name).map_err(DataFusionError::from);
     let path = v.path.with_file_name(sort_index_file(index_of(key)?));
-    let total: usize = v.index.rows.iter().sum();
-    let index = match SortIndex::open(&path, total) {
+    let index = match SortIndex::open(&path, v.manifest.row_count as usize) {
         Ok(Some(index)) => index,
         Ok(None) => return Ok(None),
         Err(e) => {
@@ -51,29 +50,34 @@ pub async fn items(v: &DatasetVersion, q: &ItemsQuery) -> Result<Option<Items>, 
             return Ok(None);
         }
     };
-    let out_roots: Vec<usize> = output_columns(v, q)
-        .iter()
-        .map(|n| index_of(n))
+    // Read together: the key columns (for the cursor and the check), then the page's.
+    let keys = keys_of(&q.sort);
+    let key_count = keys.len();
+    let roots: Vec<usize> = keys
+        .into_iter()
+        .chain(output_columns(v, q))
+        .map(index_of)
         .collect::<Result<_, _>>()?;
-    let key_roots: Vec<usize> = keys_of(&q.sort)
-        .iter()
-        .map(|n| index_of(n))
-        .collect::<Result<_, _>>()?;
+    // The page's stored rows: one small read of the index, on this task.
+    let places: Vec<(u32, u32)> = index
+        .rows(before, q.limit + usize::from(check), *ascending)
+        .map_err(DataFusionError::from)?
+        .into_iter()
+        .map(|r| {
+            let at = v.index.position(u64::from(r)).expect("a stored row");
+            (at.group as u32, at.row as u32)
+        })
+        .collect();
     let counts = v.direct.counts.clone();
     let data = v.path.clone();
     let group_rows = v.index.rows.clone();
-    let ascending = *ascending;
     let after = q.after.clone();
     let limit = q.limit;
     let read = move || -> Result<Option<(RecordBatch, RecordBatch)>, DataFusionError> {
-        let stored = index.rows(before, limit + usize::from(check), ascending)?;
-        let places = places(&group_rows, &stored);
         let file = counts.counted(File::open(&data)?);
-        let mut roots = key_roots.clone();
-        roots.extend(&out_roots);
         let read = rows_at(&file, &counts, &metadata, &group_rows, &places, &roots)?;
-        let keys = read.project(&(0..key_roots.len()).collect::<Vec<_>>())?;
-        let rows = read.project(&(key_roots.len()..roots.len()).collect::<Vec<_>>())?;
+        let keys = read.project(&(0..key_count).collect::<Vec<_>>())?;
+        let rows = read.project(&(key_count..roots.len()).collect::<Vec<_>>())?;
         if !check {
             counts.indexed_page();
             return Ok(Some((rows, keys)));
@@ -98,25 +102,6 @@ pub async fn items(v: &DatasetVersion, q: &ItemsQuery) -> Result<Option<Items>, 
         keys: Some(keys),
         rows: Some(count),
     }))
-}
-
-/// (row group, row within it) of each stored row number.
-fn places(group_rows: &[usize], stored: &[u32]) -> Vec<(u32, u32)> {
-    let mut ends = Vec::with_capacity(group_rows.len());
-    let mut end = 0;
-    for rows in group_rows {
-        end += rows;
-        ends.push(end);
-    }
-    stored
-        .iter()
-        .map(|&r| {
-            let r = r as usize;
-            let g = ends.partition_point(|&e| e <= r);
-            let first = if g == 0 { 0 } else { ends[g - 1] };
-            (g as u32, (r - first) as u32)
-        })
-        .collect()
 }
 
 /// Whether row `row` of `keys` (the sort key and the id) holds the values `values`.

@@ -45,6 +45,8 @@ pub struct RowGroupIndex {
     pub bboxes: Vec<Option<Bbox>>,
     /// Number of rows of each row group.
     pub rows: Vec<usize>,
+    /// The stored row each row group starts at (sums of `rows`), for [`Self::position`].
+    starts: Vec<u64>,
     /// Row group and row within it of each feature id (ids as text).
     ids: IdIndex,
     /// The file's parsed footer with its offset index (where data pages start), kept so that
@@ -107,14 +109,23 @@ impl RowGroupIndex {
         } else {
             Self::build_ids(builder)?
         };
-        let rows = meta
+        let rows: Vec<usize> = meta
             .row_groups()
             .iter()
             .map(|rg| rg.num_rows() as usize)
             .collect();
+        let starts = rows
+            .iter()
+            .scan(0u64, |start, n| {
+                let this = *start;
+                *start += *n as u64;
+                Some(this)
+            })
+            .collect();
         Ok(RowGroupIndex {
             bboxes,
             rows,
+            starts,
             ids,
             reader_metadata: Some(reader_metadata),
             pages,
@@ -236,18 +247,12 @@ impl RowGroupIndex {
 
     /// Where the `n`th stored row (from 0) is; `None` past the last row.
     pub fn position(&self, n: u64) -> Option<RowPosition> {
-        let mut first = 0u64;
-        for (group, rows) in self.rows.iter().enumerate() {
-            let end = first + *rows as u64;
-            if n < end {
-                return Some(RowPosition {
-                    group,
-                    row: (n - first) as usize,
-                });
-            }
-            first = end;
-        }
-        None
+        let group = self
+            .starts
+            .partition_point(|&start| start <= n)
+            .checked_sub(1)?;
+        let row = (n - self.starts[group]) as usize;
+        (row < self.rows[group]).then_some(RowPosition { group, row })
     }
 
     /// Which row groups may hold features intersecting any of `boxes`.

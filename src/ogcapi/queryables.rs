@@ -53,7 +53,7 @@ fn json_type(dt: &DataType) -> Value {
 pub fn sortable_columns(v: &DatasetVersion) -> Vec<String> {
     columns(v)
         .into_iter()
-        .filter(|(_, dt)| sort_index::sortable(dt))
+        .filter(|(name, dt)| sort_index::sortable(name, dt))
         .map(|(n, _)| n)
         .collect()
 }

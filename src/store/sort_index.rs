@@ -23,6 +23,8 @@ use arrow::compute::{SortOptions, sort_to_indices};
 use arrow::datatypes::DataType;
 use arrow::error::ArrowError;
 
+use super::layout::{BBOX_COLUMN, GEOMETRY_COLUMN};
+
 const MAGIC: &[u8; 8] = b"ONSORT01";
 const HEADER: u64 = 16;
 /// Bitmap words read at a time while looking for the ends of a run.
@@ -34,19 +36,22 @@ const ASCENDING: SortOptions = SortOptions {
     nulls_first: false,
 };
 
-/// Whether `sortby` accepts a column of this type (values with an order, not geometry).
-pub fn sortable(data_type: &DataType) -> bool {
-    !matches!(
-        data_type,
-        DataType::Binary
-            | DataType::BinaryView
-            | DataType::LargeBinary
-            | DataType::FixedSizeBinary(_)
-            | DataType::Struct(_)
-            | DataType::List(_)
-            | DataType::LargeList(_)
-            | DataType::Map(_, _)
-    )
+/// Whether `sortby` accepts a stored column (values with an order: not the geometry, its box
+/// or other binary and nested values), and so whether it has a sort index.
+pub fn sortable(name: &str, data_type: &DataType) -> bool {
+    name != GEOMETRY_COLUMN
+        && name != BBOX_COLUMN
+        && !matches!(
+            data_type,
+            DataType::Binary
+                | DataType::BinaryView
+                | DataType::LargeBinary
+                | DataType::FixedSizeBinary(_)
+                | DataType::Struct(_)
+                | DataType::List(_)
+                | DataType::LargeList(_)
+                | DataType::Map(_, _)
+        )
 }
 
 /// Each row's place in the ascending order of the (unique) ids: ties of a key are broken by it.
